@@ -1,0 +1,188 @@
+"""All of the mock's mutable state, behind one small interface.
+
+Quotas, rate windows, sequence and ``times`` counters, the orderid counter, the journal and
+the billing ledger live in a :class:`Store`. Every operation is one atomic step, chosen so
+that a shared backend can implement each as ONE Redis command or Lua script and let several
+worker processes or hosts serve one scenario with exact counts:
+
+- ``incr(key, amount, ttl_s)``: ``INCRBY`` (+ ``EXPIRE key ttl NX``)
+- ``get(key)``: ``GET`` (missing → 0)
+- ``take_if_below(key, limit)``: Lua ``if GET < limit then INCR; return 1 else return 0``
+- ``window_hit(key, window_s, limit, now)``: ``INCR key@<bucket>`` + ``EXPIRE``, compare
+- ``journal_append(entry)``: ``RPUSH`` + ``LTRIM -size -1`` in one ``MULTI``
+- ``journal_list()`` / ``journal_clear()``: ``LRANGE 0 -1`` / ``DEL``
+- ``ledger_add(key_fp, code)``: three ``HINCRBY`` in one ``MULTI``
+- ``ledger_snapshot()``: ``HGETALL``
+- ``reset()``: ``DEL`` every key of the namespace except the orderid counters
+
+Keys are plain strings chosen by the engine (``quota:<fp>``, ``times:<rule>``, ...). The
+orderid counters (keys starting with :data:`ORDERID_PREFIX`) survive :meth:`Store.reset`,
+because an orderid must stay unique for the server's whole life.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+__all__ = ["DEFAULT_JOURNAL_SIZE", "ORDERID_PREFIX", "InMemoryStore", "Store"]
+
+#: Counters under this prefix are never cleared by ``reset()``.
+ORDERID_PREFIX = "orderid:"
+#: How many requests the journal keeps (newest last); older entries drop off.
+DEFAULT_JOURNAL_SIZE = 1000
+
+
+@runtime_checkable
+class Store(Protocol):
+    """The mock's state. Every method is atomic and safe to call from many threads."""
+
+    def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
+        """Add ``amount`` to a counter (missing = 0) and return the new value.
+
+        :param ttl_s: if given, the counter may be forgotten ``ttl_s`` seconds after it was
+            created (used for orderid seconds, which are never read again).
+        """
+        ...
+
+    def get(self, key: str) -> int:
+        """The counter's value; 0 if it was never incremented."""
+        ...
+
+    def take_if_below(self, key: str, limit: int) -> bool:
+        """If the counter is below ``limit``, add 1 and return True; else change nothing."""
+        ...
+
+    def window_hit(self, key: str, window_s: float, limit: int, now: float) -> bool:
+        """Count one hit in the fixed window of ``window_s`` seconds holding ``now``.
+
+        :returns: whether this hit is within ``limit`` hits for that window.
+        """
+        ...
+
+    def journal_append(self, entry: Mapping[str, Any]) -> None:
+        """Append one request to the journal (a bounded ring buffer, newest last)."""
+        ...
+
+    def journal_list(self) -> list[dict[str, Any]]:
+        """A copy of the journal, oldest first."""
+        ...
+
+    def journal_clear(self) -> None:
+        """Empty the journal."""
+        ...
+
+    def ledger_add(self, key_fp: str, code: str) -> None:
+        """Record one billable answer (``error_code`` 0) for a key fingerprint and tenure code."""
+        ...
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        """``{"billable": N, "by_key": {fp: n}, "by_code": {code: n}}``."""
+        ...
+
+    def reset(self) -> None:
+        """Clear counters, windows, journal and ledger; keep the orderid counters."""
+        ...
+
+
+class InMemoryStore:
+    """A :class:`Store` in this process's memory, guarded by one lock.
+
+    Every operation is a handful of dict operations under the lock, so contention stays
+    low even with many server threads.
+    """
+
+    def __init__(self, journal_size: int = DEFAULT_JOURNAL_SIZE) -> None:
+        if journal_size < 1:
+            raise ValueError("journal_size must be at least 1")
+        self._lock = threading.Lock()
+        self._counters: dict[str, int] = {}
+        self._expiry: dict[str, float] = {}
+        self._journal: deque[dict[str, Any]] = deque(maxlen=journal_size)
+        self._billable = 0
+        self._by_key: dict[str, int] = {}
+        self._by_code: dict[str, int] = {}
+        # The current bucket of each rate window, so that old buckets can be dropped.
+        self._windows: dict[str, str] = {}
+
+    def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
+        with self._lock:
+            value = self._counters.get(key, 0) + amount
+            self._counters[key] = value
+            if ttl_s is not None and key not in self._expiry:
+                self._expiry[key] = ttl_s
+                self._forget_expired(key)
+            return value
+
+    def _forget_expired(self, newest: str) -> None:
+        # Counters with a ttl are orderid seconds, never read again once their second is
+        # over. Rather than keep a clock, keep only the 32 newest once there are 64.
+        if len(self._expiry) > 64:
+            for old in list(self._expiry)[:-32]:
+                if old != newest:
+                    self._expiry.pop(old, None)
+                    self._counters.pop(old, None)
+
+    def get(self, key: str) -> int:
+        with self._lock:
+            return self._counters.get(key, 0)
+
+    def take_if_below(self, key: str, limit: int) -> bool:
+        with self._lock:
+            value = self._counters.get(key, 0)
+            if value >= limit:
+                return False
+            self._counters[key] = value + 1
+            return True
+
+    def window_hit(self, key: str, window_s: float, limit: int, now: float) -> bool:
+        bucket = f"{key}@{int(now // window_s)}"
+        with self._lock:
+            old = self._windows.get(key)
+            if old != bucket:
+                # A new window: forget the previous one's count.
+                if old is not None:
+                    self._counters.pop(old, None)
+                self._windows[key] = bucket
+            value = self._counters.get(bucket, 0) + 1
+            self._counters[bucket] = value
+            return value <= limit
+
+    def journal_append(self, entry: Mapping[str, Any]) -> None:
+        with self._lock:
+            self._journal.append(dict(entry))
+
+    def journal_list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(e) for e in self._journal]
+
+    def journal_clear(self) -> None:
+        with self._lock:
+            self._journal.clear()
+
+    def ledger_add(self, key_fp: str, code: str) -> None:
+        with self._lock:
+            self._billable += 1
+            self._by_key[key_fp] = self._by_key.get(key_fp, 0) + 1
+            self._by_code[code] = self._by_code.get(code, 0) + 1
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "billable": self._billable,
+                "by_key": dict(self._by_key),
+                "by_code": dict(self._by_code),
+            }
+
+    def reset(self) -> None:
+        with self._lock:
+            kept = {k: v for k, v in self._counters.items() if k.startswith(ORDERID_PREFIX)}
+            self._counters = kept
+            self._expiry = {k: v for k, v in self._expiry.items() if k in kept}
+            self._windows.clear()
+            self._journal.clear()
+            self._billable = 0
+            self._by_key = {}
+            self._by_code = {}
