@@ -1,0 +1,184 @@
+"""``bench/run``: the whole benchmark in one run, or ``--soak``, or ``--profile``."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from . import clientcost, facts, load, report, wiremock
+from .answer import DEFAULT_KEY
+from .procs import stop_all
+from .runner import Plan, log, measure
+from .targets import BENCH, REPO, bare_stub, juhe_mock, wiremock_target
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--soak", action="store_true", help="200k-request soak of juhe-mock")
+    mode.add_argument("--profile", action="store_true", help="cProfile the mock's hot path")
+    p.add_argument("--launches", type=int, default=5, help="launches for the start-up median")
+    p.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds at c=32")
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per load run")
+    p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
+    p.add_argument("--no-wiremock", action="store_true", help="skip WireMock")
+    p.add_argument(
+        "--skip-mock", action="store_true", help="skip juhe-mock (to try the harness alone)"
+    )
+    p.add_argument("--stub-threads", type=int, default=4, help="waitress threads of the stub")
+    p.add_argument(
+        "--mock-arg", action="append", default=[], help="extra flag for juhe-mock (repeatable)"
+    )
+    p.add_argument("--key", default=DEFAULT_KEY, help="API key sent to every server")
+    p.add_argument("--client-calls", type=int, default=1000, help="calls per side")
+    p.add_argument("--requests", type=int, default=200_000, help="soak: total requests")
+    p.add_argument("--out", type=Path, default=BENCH / "results")
+    p.add_argument("--stem", default=None, help="results file name (default: the date)")
+    return p
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        if args.soak:
+            from . import soak
+
+            return soak.run(args)
+        if args.profile:
+            from . import hotpath
+
+            return hotpath.run(args)
+        return _bench(args)
+    except KeyboardInterrupt:
+        log("interrupted; stopping every server started")
+        return 130
+    finally:
+        stop_all()
+
+
+def _bench(args: argparse.Namespace) -> int:
+    plan = Plan(args.launches, args.warmup, args.duration, args.loadgen)
+    run_facts = facts.machine_facts(REPO)
+    notes: list[str] = []
+    if args.loadgen == "python" or (args.loadgen == "auto" and load.wrk_path() is None):
+        notes.append(
+            "Load from the Python generator (no wrk on PATH): it is GIL-bound and shares the "
+            "2 cores with the server, so absolute rates are low; compare the ratios only."
+        )
+    run_facts["wrk"] = load.wrk_version()
+    run_facts["java"] = wiremock.java_version()
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="juhe-bench-") as tmp:
+        work = Path(tmp)
+        logs = work / "logs"
+        wm_target = None
+        if not args.no_wiremock:
+            try:
+                wm_target, run_facts["wiremock"] = wiremock_target(args.key, BENCH / ".cache", work)
+            except wiremock.Unavailable as exc:
+                notes.append(str(exc))
+                log(str(exc))
+        else:
+            notes.append("WireMock skipped: --no-wiremock")
+
+        def client_extra(server: Any) -> dict[str, Any]:
+            try:
+                cost = clientcost.measure(server.base_url, args.key, args.client_calls)
+            except ImportError as exc:
+                notes.append(f"client cost skipped: {exc}")
+                return {}
+            log(
+                f"client {cost['client']['median_us']:.0f} µs vs raw requests "
+                f"{cost['raw_requests']['median_us']:.0f} µs per call"
+            )
+            return {"client_cost": cost}
+
+        if args.skip_mock:
+            notes.append("juhe-mock skipped: --skip-mock")
+        else:
+            mock = juhe_mock(args.key, args.mock_arg)
+            results["juhe-mock"] = measure(mock, plan, logs, args.key, True, client_extra)
+        stub = bare_stub(args.key, args.stub_threads)
+        results["bare-stub"] = measure(stub, plan, logs, args.key)
+        if wm_target is not None:
+            results["wiremock"] = measure(wm_target, plan, logs, args.key)
+    run_facts["load_average_at_end"] = facts.load_average()
+    rows = report.build_rows(
+        results.get("juhe-mock"),
+        results.get("bare-stub"),
+        results.get("wiremock"),
+        results.get("juhe-mock", {}).get("client_cost"),
+    )
+    print()
+    print(report.text_table(rows))
+    for note in notes:
+        print("note:", note)
+    data = {
+        "facts": run_facts,
+        "plan": plan.__dict__,
+        "notes": notes,
+        "rows": [r.as_dict() for r in rows],
+        "servers": results,
+    }
+    markdown = _markdown(run_facts, plan, notes, rows, results)
+    stem = args.stem or date.today().isoformat()
+    paths = report.write_results(args.out, stem, data, markdown)
+    (args.out / "latest.md").write_text(markdown, "utf-8")
+    log("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _markdown(
+    run_facts: dict[str, Any],
+    plan: Plan,
+    notes: list[str],
+    rows: list[report.Row],
+    results: dict[str, Any],
+) -> str:
+    pk = run_facts["packages"]
+    lines = [
+        f"# Benchmark, {run_facts['date']}",
+        "",
+        f"Commit `{run_facts['git_commit']}`; {run_facts['cpu']}, {run_facts['cpus']} CPUs, "
+        f"{run_facts['mem_total_mib']:,} MiB RAM, {run_facts['host_os']}; Python "
+        f"{run_facts['python']}, Flask {pk['flask']}, waitress {pk['waitress']}, requests "
+        f"{pk['requests']}; WireMock {run_facts.get('wiremock', 'not run')} on "
+        f"{run_facts['java']}; load by {run_facts['wrk']}.",
+        "",
+        f"Load average {_load(run_facts['load_average_at_start'])} at the start and "
+        f"{_load(run_facts['load_average_at_end'])} at the end: the machine is shared with "
+        "other work, so absolute figures are noisy; the ratios (same run, same machine) "
+        "are what counts.",
+        "",
+        f"Start-up: median of {plan.launches} launches, spawn to first correct answer. Load: "
+        f"{plan.warmup_s:g} s warm-up at c=32, then {plan.duration_s:g} s at each concurrency "
+        "over keep-alive connections. Memory: the highest summed RSS (or VmHWM) of every "
+        "process in the server's process group over its loaded launch.",
+        "",
+        report.markdown_table(rows),
+    ]
+    if notes:
+        lines += ["Notes:", "", *[f"- {n}" for n in notes], ""]
+    lines += ["Servers:", ""]
+    for res in results.values():
+        lines.append(f"- **{res['name']}**: {res['note']}")
+    return "\n".join(lines) + "\n"
+
+
+def _load(avg: Any) -> str:
+    return "/".join(f"{x:.2f}" for x in avg)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""Ratios, targets and verdicts; the printed table and the JSON + Markdown results."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Row:
+    """One figure: each server's value, the ratio that matters, and its target."""
+
+    figure: str
+    unit: str
+    mock: float | None
+    stub: float | None
+    wiremock: float | None
+    ratio: float | None
+    ratio_label: str
+    target: str
+    met: bool | None
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _get(result: dict[str, Any] | None, *path: str) -> float | None:
+    node: Any = result
+    for step in path:
+        if not isinstance(node, dict) or step not in node:
+            return None
+        node = node[step]
+    return float(node) if isinstance(node, (int, float)) else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _met(ratio: float | None, op: str, bound: float) -> bool | None:
+    if ratio is None:
+        return None
+    return ratio <= bound if op == "<=" else ratio >= bound
+
+
+def build_rows(
+    mock: dict[str, Any] | None,
+    stub: dict[str, Any] | None,
+    wm: dict[str, Any] | None,
+    client: dict[str, Any] | None,
+) -> list[Row]:
+    """Every figure against WireMock, then mock ÷ bare stub, then client ÷ raw requests."""
+    specs: list[tuple[str, str, tuple[str, ...], float, str | None, float]] = [
+        ("start to first answer (median)", "ms", ("startup_s", "median"), 1000, "<=", 0.15),
+        ("peak memory", "MiB", ("peak_memory_kib",), 1 / 1024, "<=", 0.05),
+        ("throughput c=1", "req/s", ("load", "1", "rps"), 1, None, 0),
+        ("throughput c=32", "req/s", ("load", "32", "rps"), 1, ">=", 1.0),
+        ("p50 latency c=1", "ms", ("load", "1", "p50_ms"), 1, None, 0),
+        ("p99 latency c=1", "ms", ("load", "1", "p99_ms"), 1, None, 0),
+        ("p50 latency c=32", "ms", ("load", "32", "p50_ms"), 1, None, 0),
+        ("p99 latency c=32", "ms", ("load", "32", "p99_ms"), 1, "<=", 0.1),
+    ]
+    rows = []
+    for figure, unit, path, scale, op, bound in specs:
+        values = [_get(r, *path) for r in (mock, stub, wm)]
+        m, s, w = (v * scale if v is not None else None for v in values)
+        ratio = _ratio(m, w)
+        target = f"{'≤' if op == '<=' else '≥'} {bound:g}× WireMock" if op else "—"
+        met = _met(ratio, op, bound) if op else None
+        rows.append(Row(figure, unit, m, s, w, ratio, "mock ÷ WireMock", target, met))
+    for c, op_bound in (("1", None), ("32", 0.9)):
+        m = _get(mock, "load", c, "rps")
+        s = _get(stub, "load", c, "rps")
+        ratio = _ratio(m, s)
+        target = "≥ 0.9× bare stub (engine+journal+ledger ≤ 10%)" if op_bound else "—"
+        met = _met(ratio, ">=", op_bound) if op_bound else None
+        rows.append(
+            Row(
+                f"throughput c={c}, mock vs bare stub",
+                "req/s",
+                m,
+                s,
+                None,
+                ratio,
+                "mock ÷ bare stub",
+                target,
+                met,
+            )
+        )
+    if client is not None:
+        rows.append(
+            Row(
+                "per-call time, client vs raw requests (median)",
+                "µs",
+                client["client"]["median_us"],
+                client["raw_requests"]["median_us"],
+                None,
+                client["ratio"],
+                "client ÷ raw requests",
+                f"overhead {client['overhead_us']:+.0f} µs/call",
+                None,
+            )
+        )
+    return rows
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if abs(value) >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def _ratio_text(ratio: float | None) -> str:
+    return "—" if ratio is None else f"{ratio:.3f}×" if ratio < 0.1 else f"{ratio:.2f}×"
+
+
+def _verdict(met: bool | None) -> str:
+    return {True: "met", False: "MISSED", None: ""}[met]
+
+
+def markdown_table(rows: list[Row]) -> str:
+    head = (
+        "| figure | unit | juhe-mock | bare stub / raw | WireMock | ratio | of | target | |\n"
+        "|---|---|--:|--:|--:|--:|---|---|---|\n"
+    )
+    lines = [
+        f"| {r.figure} | {r.unit} | {_fmt(r.mock)} | {_fmt(r.stub)} | {_fmt(r.wiremock)} | "
+        f"{_ratio_text(r.ratio)} | {r.ratio_label} | {r.target} | {_verdict(r.met)} |"
+        for r in rows
+    ]
+    return head + "\n".join(lines) + "\n"
+
+
+def text_table(rows: list[Row]) -> str:
+    header = ("figure", "unit", "juhe-mock", "stub/raw", "WireMock", "ratio", "target", "")
+    body = [
+        (
+            r.figure,
+            r.unit,
+            _fmt(r.mock),
+            _fmt(r.stub),
+            _fmt(r.wiremock),
+            _ratio_text(r.ratio),
+            r.target,
+            _verdict(r.met),
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
+    out = []
+    for row in [header, *body]:
+        out.append("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip())
+    return "\n".join(out)
+
+
+def write_results(out_dir: Path, stem: str, data: dict[str, Any], markdown: str) -> list[Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{stem}.json"
+    md_path = out_dir / f"{stem}.md"
+    json_path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    md_path.write_text(markdown, "utf-8")
+    return [json_path, md_path]

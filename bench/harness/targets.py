@@ -1,0 +1,83 @@
+"""The servers under test and how each is launched: juhe-mock, the bare stub, WireMock."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wiremock
+from .procs import ServerProcess, free_port
+
+REPO = Path(__file__).resolve().parents[2]
+BENCH = REPO / "bench"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A server kind: a name for the table and a way to build one launch of it."""
+
+    name: str
+    make: Callable[[int, Path], ServerProcess]
+    note: str = ""
+
+    def new(self, log_dir: Path) -> ServerProcess:
+        return self.make(free_port(), log_dir)
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(BENCH), str(REPO), env.get("PYTHONPATH", "")) if p
+    )
+    return env
+
+
+def mock_command() -> list[str]:
+    """The installed ``juhe-mock`` console script beside this interpreter, else on PATH."""
+    beside = Path(sys.executable).parent / "juhe-mock"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("juhe-mock")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from mock_server.cli import main; main()"]
+
+
+def juhe_mock(key: str, extra: Sequence[str] = ()) -> Target:
+    def make(port: int, log_dir: Path) -> ServerProcess:
+        argv = [*mock_command(), "--host", "127.0.0.1", "--port", str(port), *extra]
+        return ServerProcess("juhe-mock", argv, port, log_dir, env=_env(), key=key)
+
+    note = "default configuration (journal and ledger on)"
+    if extra:
+        note += "; extra flags: " + " ".join(extra)
+    return Target("juhe-mock", make, note)
+
+
+def bare_stub(key: str, threads: int) -> Target:
+    def make(port: int, log_dir: Path) -> ServerProcess:
+        argv = [sys.executable, "-m", "harness.stub", "--port", str(port)]
+        argv += ["--threads", str(threads)]
+        return ServerProcess("bare-stub", argv, port, log_dir, env=_env(), key=key)
+
+    return Target(
+        "bare-stub", make, f"Flask route returning constant bytes, waitress {threads} threads"
+    )
+
+
+def wiremock_target(key: str, cache: Path, work: Path) -> tuple[Target, str]:
+    """WireMock and its version; raises ``wiremock.Unavailable`` when it cannot run."""
+    jar = wiremock.jar_path(cache)
+    root = wiremock.write_root(work / "wiremock-root")
+
+    def make(port: int, log_dir: Path) -> ServerProcess:
+        argv = wiremock.argv(jar, root, port)
+        return ServerProcess("wiremock", argv, port, log_dir, env=dict(os.environ), key=key)
+
+    version = wiremock.version_of(jar)
+    return Target("wiremock", make, f"WireMock {version}, default configuration"), version
