@@ -1,0 +1,207 @@
+"""``TenureClient``: hashes locally, asks the API, returns a result or raises a typed error.
+
+The plaintext number never leaves the process: it is normalised and hashed here, and only
+the sha256 is sent. The key travels in a POST form body by default, out of URLs, proxy logs
+and server access logs; it never appears in a repr, an exception message or a log record
+(logs name it by a fingerprint, the first 8 hex digits of its sha256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Literal
+from urllib.parse import quote, quote_plus
+
+import requests
+
+from contract import BASE_URL, PATH, is_mobile_sha256, mobile_sha256
+
+from .errors import ConnectError, JuheError, RequestTimeout, TransportError
+from .models import TenureResult
+from .retry import RetryPolicy, backoff_seconds, should_retry, within_time
+from .wire import parse_response
+
+__all__ = ["TenureClient", "hash_mobile", "key_fingerprint"]
+
+logger = logging.getLogger(__name__)
+
+Timeout = float | tuple[float, float]
+
+
+def hash_mobile(phone: str) -> str:
+    """The lowercase hex sha256 of a mainland mobile number, in any common spelling.
+
+    ``"+86 130-0000-0003"``, ``"8613000000003"`` and ``" 13000000003 "`` give the same hash.
+
+    :raises ValueError: for anything that is not an 11-digit mainland mobile number; the
+        message never repeats the input.
+    """
+    return mobile_sha256(phone)
+
+
+def key_fingerprint(key: str) -> str:
+    """A short name for a key that logs may carry: ``sha256:`` and 8 hex digits of its hash."""
+    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+
+
+class TenureClient:
+    """A client for ``/mobile_online_sha256_cucc/query``; one ``requests.Session`` for all calls.
+
+    :param key: the Juhe key. Kept out of reprs, messages and logs.
+    :param base_url: scheme and host, e.g. a mock's ``http://127.0.0.1:8080``.
+    :param timeout: seconds for every request, or ``(connect, read)``.
+    :param max_retries: retries after the first attempt, for 234801 and faults before an
+        answer only; 0 turns retrying off.
+    :param max_retry_time: no retry starts after this many seconds from the first attempt.
+    :param backoff: the wait before the first retry (doubled each time, jittered).
+    :param method: ``"POST"`` (a form body, the default) or ``"GET"``. GET puts the key in
+        the URL, where proxies, access logs and urllib3's debug log see it.
+    :param session: a session to use (for adapters, proxies, tests); it is not closed by
+        :meth:`close`. By default the client makes one and closes it.
+    :param sleep: how to wait between retries (tests pass a recorder).
+    :param clock: a monotonic clock for the total-time cap.
+    """
+
+    def __init__(
+        self,
+        key: str,
+        *,
+        base_url: str = BASE_URL,
+        timeout: Timeout = (3.05, 10.0),
+        max_retries: int = 2,
+        max_retry_time: float = 30.0,
+        backoff: float = 0.5,
+        method: Literal["POST", "GET"] = "POST",
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not isinstance(key, str) or not key:
+            raise ValueError("key must be a non-empty string")
+        if method not in ("POST", "GET"):
+            raise ValueError("method must be 'POST' or 'GET'")
+        self._key = key
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + PATH
+        self.timeout = timeout
+        self.method = method
+        self.retry_policy = RetryPolicy(
+            max_retries=max_retries, initial_delay=backoff, max_total_time=max_retry_time
+        )
+        self._owns_session = session is None
+        self._session = session if session is not None else requests.Session()
+        self._sleep = sleep
+        self._clock = clock
+
+    @property
+    def key_fingerprint(self) -> str:
+        """The key's fingerprint, as logs show it."""
+        return key_fingerprint(self._key)
+
+    def __repr__(self) -> str:
+        return f"TenureClient(base_url={self.base_url!r}, key=<{self.key_fingerprint}>)"
+
+    def __enter__(self) -> TenureClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the session, if the client made it."""
+        if self._owns_session:
+            self._session.close()
+
+    def query(self, phone: str) -> TenureResult:
+        """How long ``phone`` has been on the network; only its sha256 is sent.
+
+        :raises ValueError: before any request, if ``phone`` is not an 11-digit mainland
+            mobile number in some common spelling.
+        :raises JuheError: a family subclass for an error answer, a :class:`TransportError`
+            when no usable answer came back.
+        """
+        return self._ask(hash_mobile(phone))
+
+    def query_hash(self, mobile_sha256: str) -> TenureResult:
+        """The same for a caller that holds only the sha256 (64 hex digits, either case).
+
+        :raises ValueError: before any request, if it is not 64 hex digits.
+        """
+        if not is_mobile_sha256(mobile_sha256):
+            raise ValueError("not a sha256 hex digest (64 hex digits)")
+        return self._ask(mobile_sha256.lower())
+
+    def _ask(self, digest: str) -> TenureResult:
+        policy = self.retry_policy
+        started = self._clock()
+        retries = 0
+        while True:
+            try:
+                return self._attempt(digest)
+            except JuheError as exc:
+                if not should_retry(exc, retries, policy):
+                    raise
+                wait = backoff_seconds(retries, policy)
+                if not within_time(self._clock() - started, wait, policy):
+                    raise
+                retries += 1
+                logger.warning(
+                    "retry %d/%d in %.2fs after %s (key %s)",
+                    retries,
+                    policy.max_retries,
+                    wait,
+                    type(exc).__name__,
+                    self.key_fingerprint,
+                )
+                self._sleep(wait)
+
+    def _attempt(self, digest: str) -> TenureResult:
+        logger.debug(
+            "%s %s mobile=%s... key %s", self.method, self.url, digest[:8], self.key_fingerprint
+        )
+        params = {"key": self._key, "mobile": digest}
+        try:
+            if self.method == "POST":
+                response = self._session.post(self.url, data=params, timeout=self.timeout)
+            else:
+                response = self._session.get(self.url, params=params, timeout=self.timeout)
+        except requests.Timeout as exc:
+            raise self._transport(RequestTimeout, "no answer within the timeout", exc) from None
+        except requests.ConnectionError as exc:
+            raise self._transport(ConnectError, "could not connect", exc) from None
+        except requests.RequestException as exc:
+            # Redirect loops, broken chunked bodies...: something may have answered, so
+            # the fault counts as answered and is never retried.
+            raise self._transport(TransportError, "the request failed", exc, True) from None
+        with response:
+            content = response.content
+            status = response.status_code
+        logger.debug("HTTP %d, %d bytes", status, len(content))
+        return parse_response(status, content, digest, scrub=self._scrub)
+
+    def _transport(
+        self,
+        cls: type[TransportError],
+        what: str,
+        exc: requests.RequestException,
+        answered: bool = False,
+    ) -> TransportError:
+        # The requests exception's text names the URL, which holds the key under GET, so it
+        # is scrubbed and the exception itself is not chained.
+        detail = self._scrub(f"{type(exc).__name__}: {exc}")
+        return cls(f"{what}: {detail}", answered=answered)
+
+    def _scrub(self, text: str) -> str:
+        # Both spellings: as given, and as it appears percent-encoded in a GET URL.
+        for spelling in (self._key, quote_plus(self._key), quote(self._key, safe="")):
+            text = text.replace(spelling, "<key>")
+        return text
