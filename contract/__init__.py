@@ -1,11 +1,14 @@
 """The contract of Juhe's 在网时长 sha256 (China Unicom) API: the single source of truth.
 
-``import contract`` gives the catalogue of codes, the wire bodies, number hashing and the
-magic test numbers. The mock server and the client learn everything about the API here.
+``import contract`` gives the catalogue of codes, the wire bodies, number hashing, the
+magic test numbers, the JSON Schemas (``contract.schemas``), ``validate`` and the
+Hypothesis strategies (``contract.strategies``, imported on first use). The mock server
+and the client learn everything about the API here.
 """
 
 from __future__ import annotations
 
+from . import schemas
 from .bodies import error_body, success_body
 from .codes import (
     BASE_URL,
@@ -25,13 +28,18 @@ from .codes import (
     tenure_code,
 )
 from .magic import MAGIC_BY_HASH, MAGIC_NUMBERS, MagicNumber, magic_number
+from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
 from .numbers import CUCC_PREFIXES, is_mobile_sha256, mobile_sha256, normalize_mobile
+from .validate import Report, Violation, validate, validate_report
 
 __all__ = [
     "BASE_URL",
     "CUCC_PREFIXES",
     "ENDPOINT",
     "ERROR_CODES",
+    "FORM_CONTENT_TYPE",
+    "JSONP_CONTENT_TYPE",
+    "JSON_CONTENT_TYPE",
     "MAGIC_BY_HASH",
     "MAGIC_NUMBERS",
     "PATH",
@@ -42,8 +50,10 @@ __all__ = [
     "ErrorKind",
     "Family",
     "MagicNumber",
+    "Report",
     "RetryAdvice",
     "TenureCode",
+    "Violation",
     "error_body",
     "error_code",
     "is_billed",
@@ -51,6 +61,9 @@ __all__ = [
     "magic_number",
     "mobile_sha256",
     "normalize_mobile",
+    "schemas",
     "success_body",
     "tenure_code",
+    "validate",
+    "validate_report",
 ]

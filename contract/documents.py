@@ -1,0 +1,329 @@
+"""The machine-readable documents, built from the catalogue: JSON Schemas, examples, OpenAPI.
+
+The files shipped in ``contract/schemas/*.json`` and ``contract/openapi.yaml`` are the
+output of this module, committed so that other tools read them without importing Python;
+a test proves the committed files equal what the catalogue builds today, so the documents
+and the catalogue can never disagree. After changing the catalogue, rewrite them with::
+
+    python -m contract.documents
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .bodies import error_body, success_body
+from .codes import (
+    ERROR_CODES,
+    PATH,
+    SUCCESS_CODE,
+    SUCCESS_REASON,
+    TENURE_CODES,
+    ErrorKind,
+)
+from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
+
+__all__ = [
+    "EXAMPLE_ORDERID",
+    "SCHEMA_NAMES",
+    "build_examples",
+    "build_openapi",
+    "build_schemas",
+    "dump_openapi",
+    "dump_schema",
+    "write",
+]
+
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+#: The schema files, by name; each is ``contract/schemas/<name>.json``.
+SCHEMA_NAMES = ("request", "success", "system_error", "service_error", "response")
+#: The vendor document's own orderid, used in every success example.
+EXAMPLE_ORDERID = "J201901141703399055"
+
+# Juhe keys are 32 hex characters, but the API documents only "string": any other key is
+# answered 10001, so the request schema accepts any non-empty string.
+_SHA256_PATTERN = "^[0-9a-fA-F]{64}$"
+# "J" + yyyyMMddHHmmss + at least 4 digits; live orderids may carry more (wire-facts).
+# Whether the timestamp is a real date, and the strict 4 digits, are checked by validate.
+_ORDERID_PATTERN = "^J[0-9]{18}[0-9A-Za-z]*$"
+_CALLBACK_PATTERN = "^[A-Za-z_$][0-9A-Za-z_$.]*$"
+
+
+def _codes(kind: ErrorKind) -> list[int]:
+    return [e.code for e in ERROR_CODES.values() if e.kind is kind]
+
+
+def _reason() -> dict[str, Any]:
+    return {
+        "type": "string",
+        "minLength": 1,
+        "description": "Status text. Live wording varies; rely on error_code, not on this.",
+    }
+
+
+def _request() -> dict[str, Any]:
+    return {
+        "$schema": DRAFT,
+        "title": "Request parameters",
+        "description": "GET query parameters or a POST application/x-www-form-urlencoded body.",
+        "type": "object",
+        "properties": {
+            "key": {
+                "type": "string",
+                "minLength": 1,
+                "description": "The API key (32 hex characters for keys Juhe issues).",
+            },
+            "mobile": {
+                "type": "string",
+                "pattern": _SHA256_PATTERN,
+                "description": "sha256 of the bare 11-digit number, 64 hex characters.",
+            },
+            "callback": {
+                "type": "string",
+                "pattern": _CALLBACK_PATTERN,
+                "maxLength": 128,
+                "description": "JSONP: wrap the JSON answer as callback(...).",
+            },
+        },
+        "required": ["key", "mobile"],
+        "additionalProperties": False,
+    }
+
+
+def _success() -> dict[str, Any]:
+    tenure = ", ".join(f"{t.code} = {t.english}" for t in TENURE_CODES.values())
+    return {
+        "$schema": DRAFT,
+        "title": "Success body",
+        "description": f'Billed. reason is "{SUCCESS_REASON}" from the vendor.',
+        "type": "object",
+        "properties": {
+            "reason": _reason(),
+            "result": {
+                "type": "object",
+                "properties": {
+                    "code": {
+                        "type": "string",
+                        "enum": list(TENURE_CODES),
+                        "description": f"Tenure code: {tenure}.",
+                    },
+                    "orderid": {
+                        "type": "string",
+                        "pattern": _ORDERID_PATTERN,
+                        "description": 'Juhe serial number: "J" + yyyyMMddHHmmss + digits.',
+                    },
+                },
+                "required": ["code", "orderid"],
+                "additionalProperties": False,
+            },
+            "error_code": {"type": "integer", "const": SUCCESS_CODE},
+        },
+        "required": ["reason", "result", "error_code"],
+        "additionalProperties": False,
+    }
+
+
+def _system_error() -> dict[str, Any]:
+    codes = _codes(ErrorKind.SYSTEM)
+    return {
+        "$schema": DRAFT,
+        "title": "System error body (100xx)",
+        "description": "Juhe platform errors carry the legacy resultcode as a string.",
+        "type": "object",
+        "properties": {
+            "resultcode": {
+                "type": "string",
+                "enum": [ERROR_CODES[c].resultcode for c in codes],
+            },
+            "reason": _reason(),
+            "result": {"type": "null"},
+            "error_code": {"type": "integer", "enum": codes},
+        },
+        "required": ["resultcode", "reason", "result", "error_code"],
+        "additionalProperties": False,
+        # Each error_code has exactly one resultcode.
+        "allOf": [
+            {
+                "if": {"properties": {"error_code": {"const": c}}},
+                "then": {"properties": {"resultcode": {"const": ERROR_CODES[c].resultcode}}},
+            }
+            for c in codes
+        ],
+    }
+
+
+def _service_error() -> dict[str, Any]:
+    return {
+        "$schema": DRAFT,
+        "title": "Service error body (2348xx)",
+        "description": "This API's own errors: no resultcode.",
+        "type": "object",
+        "properties": {
+            "reason": _reason(),
+            "result": {"type": "null"},
+            "error_code": {"type": "integer", "enum": _codes(ErrorKind.SERVICE)},
+        },
+        "required": ["reason", "result", "error_code"],
+        "additionalProperties": False,
+    }
+
+
+def _response() -> dict[str, Any]:
+    return {
+        "$schema": DRAFT,
+        "title": "Any answer of the API",
+        "description": "HTTP 200 for every answer; error_code says which kind.",
+        "oneOf": [
+            {"$ref": "success.json"},
+            {"$ref": "system_error.json"},
+            {"$ref": "service_error.json"},
+        ],
+    }
+
+
+def build_schemas() -> dict[str, dict[str, Any]]:
+    """Every schema by name (see ``SCHEMA_NAMES``), as the catalogue defines it today."""
+    return {
+        "request": _request(),
+        "success": _success(),
+        "system_error": _system_error(),
+        "service_error": _service_error(),
+        "response": _response(),
+    }
+
+
+def dump_schema(schema: dict[str, Any]) -> str:
+    """The committed text of a schema file."""
+    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+
+
+def build_examples() -> dict[str, dict[str, Any]]:
+    """One example body per code: ``tenure_<code>`` then ``error_<code>``, with a summary."""
+    examples: dict[str, dict[str, Any]] = {}
+    for t in TENURE_CODES.values():
+        examples[f"tenure_{t.code}"] = {
+            "summary": f"tenure {t.code}: {t.english}",
+            "value": success_body(t.code, EXAMPLE_ORDERID),
+        }
+    for e in ERROR_CODES.values():
+        examples[f"error_{e.code}"] = {
+            "summary": f"{e.code} {e.name} ({e.kind.value} error): {e.english}",
+            "value": error_body(e.code),
+        }
+    return examples
+
+
+def _parameter(name: str, schema: dict[str, Any], required: bool) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": required,
+        "description": schema["description"],
+        "schema": {"$ref": f"schemas/request.json#/properties/{name}"},
+    }
+
+
+def _answer() -> dict[str, Any]:
+    examples = {name: {"$ref": f"#/components/examples/{name}"} for name in build_examples()}
+    return {
+        "description": (
+            "Every API-level answer, errors included, is HTTP 200: parse the body. "
+            "Only error_code 0 is billed."
+        ),
+        "content": {
+            JSON_CONTENT_TYPE: {"schema": {"$ref": "schemas/response.json"}, "examples": examples},
+            JSONP_CONTENT_TYPE: {
+                "schema": {"type": "string"},
+                "example": f"cb({json.dumps(error_body(234803), ensure_ascii=False)})",
+            },
+        },
+    }
+
+
+def build_openapi() -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the endpoint, referencing the schema files."""
+    request = _request()["properties"]
+    required = set(_request()["required"])
+    parameters = [_parameter(n, s, n in required) for n, s in request.items()]
+    error_lines = "\n".join(
+        f"| {e.code} | {e.kind.value} | {e.wire_reason()} |" for e in ERROR_CODES.values()
+    )
+    description = (
+        "Given the sha256 of a China Unicom mobile number, the tenure on the network "
+        'as a code ("1"-"5", "99"), or an error. Only error_code 0 is billed.\n\n'
+        "| error_code | kind | reason |\n|---|---|---|\n" + error_lines + "\n"
+    )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Juhe 在网时长 sha256 (China Unicom)",
+            "version": "2025-04-26",
+            "description": description,
+        },
+        "servers": [{"url": "http://apis.juhe.cn"}],
+        "paths": {
+            PATH: {
+                "get": {
+                    "operationId": "queryTenure",
+                    "summary": "Tenure of a hashed China Unicom number (query parameters)",
+                    "parameters": parameters,
+                    "responses": {"200": {"$ref": "#/components/responses/Answer"}},
+                },
+                "post": {
+                    "operationId": "queryTenureForm",
+                    "summary": "Tenure of a hashed China Unicom number (form body)",
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            FORM_CONTENT_TYPE: {"schema": {"$ref": "schemas/request.json"}}
+                        },
+                    },
+                    "responses": {"200": {"$ref": "#/components/responses/Answer"}},
+                },
+            }
+        },
+        "components": {"responses": {"Answer": _answer()}, "examples": build_examples()},
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings as literal blocks, so the document reads like hand-written YAML."""
+
+
+def _str(dumper: yaml.SafeDumper, text: str) -> yaml.Node:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_openapi(document: dict[str, Any]) -> str:
+    """The committed text of ``openapi.yaml``."""
+    header = "# Generated from the catalogue by `python -m contract.documents`; do not edit.\n"
+    body = yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+    return header + body
+
+
+def write(root: Path | None = None) -> list[Path]:
+    """Write every schema file and ``openapi.yaml`` under ``root`` (the package by default)."""
+    root = root or Path(__file__).parent
+    written = []
+    for name, schema in build_schemas().items():
+        path = root / "schemas" / f"{name}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dump_schema(schema), encoding="utf-8")
+        written.append(path)
+    path = root / "openapi.yaml"
+    path.write_text(dump_openapi(build_openapi()), encoding="utf-8")
+    written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for p in write():
+        print(p)

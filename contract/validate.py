@@ -1,0 +1,342 @@
+"""Is this body a contract-valid answer of the API? Violations (and warnings) naming the field.
+
+Two modes:
+
+* **strict** (``strict=True``, the default): our own mock. The body must have exactly the
+  keys of its kind's wire shape, and ``reason`` must be the catalogue's words to the letter
+  (``"成功"``; the document's words; for 234802/234804 the words + ``":"`` + a non-empty
+  detail), or exactly ``reason=`` when the caller says which custom text to expect.
+* **tolerant** (``strict=False``): a live answer. Unknown extra keys, other ``reason``
+  wording and orderids with extra trailing characters are *warnings*, not violations:
+  the live wording drifts, ``error_code`` and the shape do not (wire-facts).
+
+Both modes check the JSON Schema of the body's kind and what a schema cannot say: the
+``orderid`` timestamp is a real date and time, ``error_code`` is an integer the catalogue
+knows, ``resultcode`` appears exactly on system errors and matches ``error_code``,
+``reason`` is not blank. Key order differing from the wire's is always only a warning
+(JSON objects are unordered; clients must not depend on it).
+
+``validate`` returns the violations only; ``validate_report`` returns both lists. Neither
+ever raises: anything that is not a JSON object is a violation on field ``"$"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import ValidationError
+
+from . import schemas
+from .codes import ERROR_CODES, SUCCESS_CODE, SUCCESS_REASON, ErrorCode, ErrorKind
+
+__all__ = ["Report", "Violation", "validate", "validate_report"]
+
+_SUCCESS = "success"
+#: Each kind's schema, compiled once at import: the mock's tests call validate on every answer.
+_VALIDATORS = {
+    _SUCCESS: schemas.validator("success"),
+    ErrorKind.SYSTEM.value: schemas.validator("system_error"),
+    ErrorKind.SERVICE.value: schemas.validator("service_error"),
+}
+#: The wire's key order per kind (contract.bodies builds exactly these).
+_KEY_ORDER = {
+    _SUCCESS: ["reason", "result", "error_code"],
+    ErrorKind.SYSTEM.value: ["resultcode", "reason", "result", "error_code"],
+    ErrorKind.SERVICE.value: ["reason", "result", "error_code"],
+}
+_RESULT_KEY_ORDER = ["code", "orderid"]
+_STRICT_ORDERID_DIGITS = 4
+_MAX_SHOWN = 80
+_ORDERID = re.compile(r"J[0-9]{18}[0-9A-Za-z]*")
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule.
+
+    :param field: the dotted path of the field (``"result.code"``), ``"$"`` for the body.
+    :param rule: a short id: a JSON Schema keyword (``"type"``, ``"enum"``, ``"required"``)
+        or one of ``"unknown-key"``, ``"known-code"``, ``"result-shape"``,
+        ``"orderid-format"``, ``"orderid-date"``, ``"resultcode-match"``,
+        ``"resultcode-absent"``, ``"non-empty"``, ``"reason-text"``, ``"reason-variant"``,
+        ``"reason-wording"``, ``"key-order"``, ``"unvalidatable"``.
+    :param message: what is wrong, for a person.
+    """
+
+    field: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message} [{self.rule}]"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``validate_report`` found: violations break the contract, warnings do not."""
+
+    violations: tuple[Violation, ...]
+    warnings: tuple[Violation, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no violation (warnings allowed)."""
+        return not self.violations
+
+
+def validate(body: object, *, strict: bool = True, reason: str | None = None) -> list[Violation]:
+    """The contract violations of an answer body (a parsed JSON value); empty when valid.
+
+    :param strict: True for our own mock (exact shapes and catalogue reasons); False for a
+        live answer, where extra keys and other wording are only warnings.
+    :param reason: the exact ``reason`` text to expect instead of the catalogue's.
+    """
+    return list(validate_report(body, strict=strict, reason=reason).violations)
+
+
+def validate_report(body: object, *, strict: bool = True, reason: str | None = None) -> Report:
+    """Violations and warnings of an answer body; see ``validate``. Never raises."""
+    check = _Check(strict, reason)
+    try:
+        check.run(body)
+    except Exception as exc:  # a validator must answer, whatever it is given
+        check.violations.append(
+            Violation("$", "unvalidatable", f"the body could not be checked ({type(exc).__name__})")
+        )
+    return Report(_unique(check.violations), _unique(check.warnings))
+
+
+def _unique(found: list[Violation]) -> tuple[Violation, ...]:
+    """One violation per field and rule: the schema and a semantic check may both see it."""
+    return tuple({(v.field, v.rule): v for v in reversed(found)}.values())[::-1]
+
+
+def _json_type(value: object) -> str:
+    names = {type(None): "null", bool: "boolean", str: "string", list: "array", dict: "object"}
+    if type(value) in (int, float):
+        return "number"
+    return names.get(type(value), type(value).__name__)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
+
+
+def _join(path: str, name: object) -> str:
+    return f"{path}.{name}" if path else str(name)
+
+
+class _Check:
+    """One validation run: collects violations and warnings."""
+
+    def __init__(self, strict: bool, reason: str | None) -> None:
+        self.strict = strict
+        self.reason = reason
+        self.violations: list[Violation] = []
+        self.warnings: list[Violation] = []
+
+    def fail(self, field: str, rule: str, message: str) -> None:
+        self.violations.append(Violation(field, rule, message))
+
+    def warn(self, field: str, rule: str, message: str) -> None:
+        self.warnings.append(Violation(field, rule, message))
+
+    def lenient(self, field: str, rule: str, message: str) -> None:
+        """A violation in strict mode, a warning in tolerant mode."""
+        (self.fail if self.strict else self.warn)(field, rule, message)
+
+    def run(self, body: object) -> None:
+        if not isinstance(body, dict):
+            self.fail("$", "type", f"the body must be a JSON object, not {_json_type(body)}")
+            return
+        entry, code_ok = self.error_code(body)
+        kind = self.kind(body, entry, code_ok)
+        for error in _VALIDATORS[kind].iter_errors(body):
+            self.schema_error(error, kind, code_ok)
+        if kind == _SUCCESS:
+            self.orderid(body)
+        self.reason_text(body, entry, code_ok)
+        self.key_order(body, kind)
+
+    def error_code(self, body: dict[Any, Any]) -> tuple[ErrorCode | None, bool]:
+        """The catalogue entry (None for success) and whether error_code is usable."""
+        if "error_code" not in body:
+            self.fail("error_code", "required", "error_code is missing")
+            return None, False
+        code = body["error_code"]
+        # bool and float pass JSON Schema's "integer" or compare equal to ints; not on the wire.
+        if type(code) is not int:
+            self.fail("error_code", "type", f"error_code must be an integer, not {_short(code)}")
+            return None, False
+        if code == SUCCESS_CODE:
+            return None, True
+        if code not in ERROR_CODES:
+            self.fail("error_code", "known-code", f"error_code {code} is not in the catalogue")
+            return None, False
+        return ERROR_CODES[code], True
+
+    @staticmethod
+    def kind(body: dict[Any, Any], entry: ErrorCode | None, code_ok: bool) -> str:
+        """Which schema applies: by error_code, or guessed from the shape when it is unusable."""
+        if code_ok:
+            return _SUCCESS if entry is None else entry.kind.value
+        if "resultcode" in body:
+            return ErrorKind.SYSTEM.value
+        if isinstance(body.get("result"), dict):
+            return _SUCCESS
+        return ErrorKind.SERVICE.value
+
+    def schema_error(self, error: ValidationError, kind: str, code_ok: bool) -> None:
+        path = ".".join(str(p) for p in error.absolute_path)
+        keyword = str(error.validator)
+        instance = error.instance
+        if keyword == "required":
+            for name in error.validator_value:
+                if isinstance(instance, dict) and name not in instance:
+                    self.fail(_join(path, name), "required", f"{_join(path, name)} is missing")
+            return
+        if keyword == "additionalProperties":
+            known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
+            for name in instance:
+                if name in known:
+                    continue
+                field = _join(path, name)
+                if field == "resultcode":
+                    self.fail(
+                        field, "resultcode-absent", f"resultcode is only on system errors ({kind})"
+                    )
+                else:
+                    self.lenient(field, "unknown-key", f"{field} is not part of the {kind} body")
+            return
+        if path == "error_code" and not code_ok:
+            return  # already reported by error_code(), with a clearer message
+        if path == "result" and keyword == "type":
+            shape = "an object when error_code is 0" if kind == _SUCCESS else "null on an error"
+            self.fail(path, "result-shape", f"result must be {shape}, not {_short(instance)}")
+            return
+        if path == "result.orderid" and keyword == "pattern":
+            self.fail(
+                path,
+                "orderid-format",
+                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {_short(instance)}',
+            )
+            return
+        if path == "resultcode" and keyword == "const":
+            expected = error.validator_value
+            self.fail(
+                path,
+                "resultcode-match",
+                f"resultcode must be {expected!r} for this error_code, not {_short(instance)}",
+            )
+            return
+        if path == "reason" and keyword == "minLength":
+            self.fail(path, "non-empty", "reason must not be empty")
+            return
+        self.fail(path or "$", keyword, _short_message(error.message))
+
+    def orderid(self, body: dict[Any, Any]) -> None:
+        result = body.get("result")
+        if not isinstance(result, dict):
+            return
+        orderid = result.get("orderid")
+        if not isinstance(orderid, str):
+            return  # missing or not a string: the schema named it
+        field = "result.orderid"
+        if _ORDERID.fullmatch(orderid) is None:
+            # Usually the schema's pattern said so already; Python's "$" also lets a
+            # trailing newline through, which the wire must not carry.
+            self.fail(
+                field,
+                "orderid-format",
+                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {_short(orderid)}',
+            )
+            return
+        stamp, suffix = orderid[1:15], orderid[15:]
+        try:
+            dt.datetime(
+                int(stamp[0:4]), int(stamp[4:6]), int(stamp[6:8]),
+                int(stamp[8:10]), int(stamp[10:12]), int(stamp[12:14]),
+            )  # fmt: skip
+        except ValueError:
+            self.fail(field, "orderid-date", f"orderid timestamp {stamp} is not a real date/time")
+        if not (len(suffix) == _STRICT_ORDERID_DIGITS and suffix.isdigit()):
+            self.lenient(
+                field,
+                "orderid-format",
+                f"orderid must end in exactly 4 digits after the timestamp, not {suffix!r}",
+            )
+
+    def reason_text(self, body: dict[Any, Any], entry: ErrorCode | None, code_ok: bool) -> None:
+        text = body.get("reason")
+        if not isinstance(text, str) or not text:
+            return  # missing, wrong type or empty: the schema named it
+        if not text.strip():
+            self.fail("reason", "non-empty", "reason must not be blank")
+            return
+        if not code_ok:
+            return  # no catalogue entry to compare with
+        if self.reason is not None:
+            if text != self.reason:
+                self.lenient(
+                    "reason", "reason-text", f"reason must be {self.reason!r}, not {_short(text)}"
+                )
+            return
+        if _is_catalogue_reason(text, entry):
+            return
+        expected = SUCCESS_REASON if entry is None else entry.wire_reason()
+        if self.strict:
+            self.fail("reason", "reason-text", f"reason must be {expected!r}, not {_short(text)}")
+        elif entry is not None and text in entry.variants:
+            self.warn(
+                "reason", "reason-variant", f"{text!r} is a known live variant of {expected!r}"
+            )
+        elif entry is not None and _has_live_detail(text, entry):
+            return  # the documented words, the detail after another separator
+        else:
+            self.warn(
+                "reason",
+                "reason-wording",
+                f"unusual reason {_short(text)}; the catalogue says {expected!r}",
+            )
+
+    def key_order(self, body: dict[Any, Any], kind: str) -> None:
+        order = _KEY_ORDER[kind]
+        keys = [k for k in body if k in order]
+        if len(keys) == len(order) and keys != order:
+            self.warn("$", "key-order", f"keys in order {keys}, the wire has {order}")
+        result = body.get("result")
+        if isinstance(result, dict):
+            inner = [k for k in result if k in _RESULT_KEY_ORDER]
+            if len(inner) == len(_RESULT_KEY_ORDER) and inner != _RESULT_KEY_ORDER:
+                self.warn(
+                    "result",
+                    "key-order",
+                    f"keys in order {inner}, the wire has {_RESULT_KEY_ORDER}",
+                )
+
+
+def _is_catalogue_reason(text: str, entry: ErrorCode | None) -> bool:
+    """Whether ``text`` is the catalogue's own wire reason for the code."""
+    if entry is None:
+        return text == SUCCESS_REASON
+    if not entry.takes_detail:
+        return text == entry.reason
+    head = entry.reason + entry.detail_separator
+    return text.startswith(head) and bool(text[len(head) :].strip())
+
+
+def _has_live_detail(text: str, entry: ErrorCode) -> bool:
+    """For 234802/234804: the words followed by some detail, e.g. after a full-width colon."""
+    return (
+        entry.takes_detail
+        and text.startswith(entry.reason)
+        and bool(text[len(entry.reason) :].strip(" :：，,"))
+    )
+
+
+def _short_message(message: str) -> str:
+    return message if len(message) <= 2 * _MAX_SHOWN else message[: 2 * _MAX_SHOWN - 3] + "..."

@@ -1,0 +1,140 @@
+"""contract.validate: the broken-bodies table, both modes, and never raising."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contract import (
+    ERROR_CODES,
+    TENURE_CODES,
+    Violation,
+    error_body,
+    success_body,
+    validate,
+    validate_report,
+)
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+BROKEN: list[dict[str, Any]] = json.loads(
+    (FIXTURES / "broken_bodies.json").read_text(encoding="utf-8")
+)
+ORDERID = "J201901141703399055"
+
+
+def test_broken_bodies_table_has_at_least_twenty_cases() -> None:
+    assert len(BROKEN) >= 20
+    assert len({case["description"] for case in BROKEN}) == len(BROKEN)
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[c["description"] for c in BROKEN])
+def test_broken_body_rejected_strictly_naming_the_field(case: dict[str, Any]) -> None:
+    violations = validate(case["body"], strict=True)
+    named = [(v.field, v.rule) for v in violations]
+    assert (case["field"], case["rule"]) in named, named
+
+
+@pytest.mark.parametrize("case", BROKEN, ids=[c["description"] for c in BROKEN])
+def test_broken_body_in_tolerant_mode_rejected_or_warned(case: dict[str, Any]) -> None:
+    report = validate_report(case["body"], strict=False)
+    if case["strict_only"]:
+        assert report.ok, report.violations
+        assert case["field"] in [w.field for w in report.warnings]
+    else:
+        assert case["field"] in [v.field for v in report.violations]
+
+
+@pytest.mark.parametrize("code", list(TENURE_CODES))
+def test_success_body_of_every_tenure_code_valid(code: str) -> None:
+    report = validate_report(success_body(code, ORDERID))
+    assert report.violations == ()
+    assert report.warnings == ()
+
+
+@pytest.mark.parametrize("code", list(ERROR_CODES))
+def test_error_body_of_every_error_code_valid(code: int) -> None:
+    report = validate_report(error_body(code))
+    assert report.violations == ()
+    assert report.warnings == ()
+
+
+@pytest.mark.parametrize("code", [c for c, e in ERROR_CODES.items() if e.takes_detail])
+def test_detail_reason_accepted_strictly(code: int) -> None:
+    assert validate(error_body(code, detail="mobile不能为空")) == []
+
+
+def test_custom_reason_expected_exactly_when_given() -> None:
+    body = error_body(234803, "查询无此记录")
+    assert validate(body, reason="查询无此记录") == []
+    assert [v.rule for v in validate(body, reason="别的")] == ["reason-text"]
+    assert [v.rule for v in validate(body)] == ["reason-text"]
+
+
+@pytest.mark.parametrize(
+    ("code", "variant"), [(c, v) for c, e in ERROR_CODES.items() for v in e.variants]
+)
+def test_live_variant_reason_tolerated_with_warning(code: int, variant: str) -> None:
+    body = {**error_body(code, variant), "request_id": "abc"}
+    report = validate_report(body, strict=False)
+    assert report.ok, report.violations
+    assert {w.rule for w in report.warnings} == {"reason-variant", "unknown-key"}
+    assert not validate_report(body, strict=True).ok
+
+
+def test_unusual_wording_tolerated_with_warning() -> None:
+    report = validate_report(error_body(10001, "Invalid key"), strict=False)
+    assert report.ok
+    assert [w.rule for w in report.warnings] == ["reason-wording"]
+
+
+def test_live_detail_after_fullwidth_colon_tolerated_silently() -> None:
+    report = validate_report(error_body(234802, "参数错误：姓名不合法"), strict=False)
+    assert report.ok
+    assert report.warnings == ()
+
+
+def test_live_orderid_with_suffix_tolerated_with_warning() -> None:
+    report = validate_report(success_body("3", ORDERID + "A348"), strict=False)
+    assert report.ok
+    assert [(w.field, w.rule) for w in report.warnings] == [("result.orderid", "orderid-format")]
+
+
+def test_key_order_differing_from_wire_is_only_a_warning() -> None:
+    body = {"error_code": 0, "result": {"orderid": ORDERID, "code": "3"}, "reason": "成功"}
+    report = validate_report(body)
+    assert report.ok
+    found = [(w.field, w.rule) for w in report.warnings]
+    assert found == [("$", "key-order"), ("result", "key-order")]
+
+
+def test_violation_str_names_field_and_rule() -> None:
+    (violation,) = validate(error_body(10001) | {"resultcode": "102"})
+    assert violation == Violation(violation.field, violation.rule, violation.message)
+    assert str(violation).startswith("resultcode: ")
+    assert str(violation).endswith("[resultcode-match]")
+
+
+class _Unprintable:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        float("nan"),
+        {1: 2},
+        {"error_code": 10**40},
+        {"error_code": _Unprintable()},
+        {"reason": "成功", "result": {"code": "3", "orderid": _Unprintable()}, "error_code": 0},
+        {"reason": {"nested": [1, {}]}, "result": [], "error_code": 0},
+        set(),
+    ],
+    ids=["nan", "int-key", "huge-code", "unprintable-code", "unprintable-orderid", "nested", "set"],
+)
+def test_odd_input_gives_violations_never_raises(body: object) -> None:
+    assert validate(body) != []
+    assert not validate_report(body, strict=False).ok
