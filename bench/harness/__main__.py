@@ -15,7 +15,7 @@ from . import clientcost, facts, load, report, wiremock
 from .answer import DEFAULT_KEY
 from .procs import stop_all
 from .runner import Plan, log, measure
-from .targets import BENCH, REPO, bare_stub, juhe_mock, wiremock_target
+from .targets import BENCH, REPO, bare_stub, bare_stub_granian, juhe_mock, wiremock_target
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-wiremock", action="store_true", help="skip WireMock")
     p.add_argument(
         "--skip-mock", action="store_true", help="skip juhe-mock (to try the harness alone)"
+    )
+    p.add_argument(
+        "--granian-workers",
+        type=int,
+        default=2,
+        help="also serve the bare stub on granian with N workers (0: don't)",
     )
     p.add_argument("--stub-threads", type=int, default=4, help="waitress threads of the stub")
     p.add_argument(
@@ -111,6 +117,12 @@ def _bench(args: argparse.Namespace) -> int:
             results["juhe-mock"] = measure(mock, plan, logs, args.key, True, client_extra)
         stub = bare_stub(args.key, args.stub_threads)
         results["bare-stub"] = measure(stub, plan, logs, args.key)
+        if args.granian_workers > 0:
+            alt = bare_stub_granian(args.key, args.granian_workers)
+            if alt is None:
+                notes.append("granian not installed (dev extra): the what-if rows are missing")
+            else:
+                results["bare-stub-granian"] = measure(alt, plan, logs, args.key)
         if wm_target is not None:
             results["wiremock"] = measure(wm_target, plan, logs, args.key)
     run_facts["load_average_at_end"] = facts.load_average()
@@ -119,6 +131,7 @@ def _bench(args: argparse.Namespace) -> int:
         results.get("bare-stub"),
         results.get("wiremock"),
         results.get("juhe-mock", {}).get("client_cost"),
+        results.get("bare-stub-granian"),
     )
     print()
     print(report.text_table(rows))

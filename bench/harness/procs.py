@@ -171,7 +171,7 @@ class ServerProcess:
         return self.sampler
 
     def stop(self) -> None:
-        """SIGTERM the process group, SIGKILL it after 10 s; always reaps the process."""
+        """SIGTERM the process group, SIGKILL it after 5 s; always reaps the process."""
         if self.sampler is not None:
             self.sampler.stop()
         if self.proc is not None:
@@ -184,7 +184,7 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pgid, signal.SIGTERM)
         try:
-            proc.wait(timeout=10)
+            proc.wait(timeout=5)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)

@@ -50,8 +50,13 @@ def build_rows(
     stub: dict[str, Any] | None,
     wm: dict[str, Any] | None,
     client: dict[str, Any] | None,
+    alt: dict[str, Any] | None = None,
 ) -> list[Row]:
-    """Every figure against WireMock, then mock ÷ bare stub, then client ÷ raw requests."""
+    """Every figure against WireMock, then mock ÷ bare stub, then client ÷ raw requests.
+
+    ``alt`` is the bare stub on a multi-worker server (granian): rows that show what the
+    server alone would buy against the same targets.
+    """
     specs: list[tuple[str, str, tuple[str, ...], float, str | None, float]] = [
         ("start to first answer (median)", "ms", ("startup_s", "median"), 1000, "<=", 0.15),
         ("peak memory", "MiB", ("peak_memory_kib",), 1 / 1024, "<=", 0.05),
@@ -89,6 +94,30 @@ def build_rows(
                 met,
             )
         )
+    if alt is not None:
+        label = "granian stub ÷ WireMock"
+        for figure, unit, path, scale, op, bound in specs:
+            if op is None:
+                continue
+            a = _get(alt, *path)
+            w = _get(wm, *path)
+            a = a * scale if a is not None else None
+            w = w * scale if w is not None else None
+            ratio = _ratio(a, w)
+            sign = "≤" if op == "<=" else "≥"
+            rows.append(
+                Row(
+                    f"what-if: {figure}, bare stub on granian",
+                    unit,
+                    None,
+                    a,
+                    w,
+                    ratio,
+                    label,
+                    f"{sign} {bound:g}× WireMock",
+                    _met(ratio, op, bound),
+                )
+            )
     if client is not None:
         rows.append(
             Row(

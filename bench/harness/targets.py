@@ -70,6 +70,29 @@ def bare_stub(key: str, threads: int) -> Target:
     )
 
 
+def granian_command() -> str | None:
+    beside = Path(sys.executable).parent / "granian"
+    return str(beside) if beside.exists() else shutil.which("granian")
+
+
+def bare_stub_granian(key: str, workers: int) -> Target | None:
+    """The same stub on granian with several worker processes: what a faster server buys.
+
+    ``None`` when granian is not installed (it is in the ``dev`` extra).
+    """
+    granian = granian_command()
+    if granian is None:
+        return None
+
+    def make(port: int, log_dir: Path) -> ServerProcess:
+        argv = [granian, "--interface", "wsgi", "--factory", "--workers", str(workers)]
+        argv += ["--host", "127.0.0.1", "--port", str(port), "--no-ws", "--log-level", "error"]
+        argv += ["harness.stub:create_stub"]
+        return ServerProcess("bare-stub-granian", argv, port, log_dir, env=_env(), key=key)
+
+    return Target("bare-stub-granian", make, f"the bare stub on granian, {workers} workers")
+
+
 def wiremock_target(key: str, cache: Path, work: Path) -> tuple[Target, str]:
     """WireMock and its version; raises ``wiremock.Unavailable`` when it cannot run."""
     jar = wiremock.jar_path(cache)
