@@ -1,0 +1,138 @@
+"""The admin API under ``/__admin``: health, journal, usage, reset and scenarios.
+
+Only loopback clients may use it, unless the mock was started with an admin token; then
+every admin request must carry it (``Authorization: Bearer <token>`` or
+``X-Admin-Token: <token>``), compared in constant time. JSON in and out; bad input gets a
+400 with a message naming the field and why.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+
+from .config import ConfigError
+from .runtime import MockRuntime
+from .wire import CONTENT_TYPE, encode
+
+__all__ = ["admin"]
+
+admin = Blueprint("admin", __name__, url_prefix="/__admin")
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(encode(body), status=status, content_type=CONTENT_TYPE)
+
+
+def _error(status: int, error: str, message: str) -> Response:
+    return _json({"error": error, "message": message}, status)
+
+
+def _runtime() -> MockRuntime:
+    runtime: MockRuntime = current_app.extensions["juhe_mock"]
+    return runtime
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return address is not None and ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return False
+
+
+@admin.before_request
+def _guard() -> Response | None:
+    token = _runtime().config.admin_token
+    if token is None:
+        if _is_loopback(request.remote_addr):
+            return None
+        return _error(403, "forbidden", "the admin API answers loopback clients only")
+    given = request.headers.get("X-Admin-Token", "")
+    bearer = request.headers.get("Authorization", "")
+    if bearer.startswith("Bearer "):
+        given = bearer[len("Bearer ") :]
+    if hmac.compare_digest(given.encode("utf-8", "replace"), token.encode("utf-8")):
+        return None
+    return _error(401, "unauthorized", "a valid admin token is required")
+
+
+def _body() -> tuple[Any, Response | None]:
+    data = request.get_json(silent=True)
+    if data is None:
+        return None, _error(400, "bad_request", "the body must be a JSON document")
+    if not isinstance(data, dict):
+        return None, _error(400, "bad_request", "$: the body must be a JSON object")
+    return data, None
+
+
+def _config_error(error: ConfigError) -> Response:
+    return _error(400, "invalid_scenario", f"{error.path}: {error.why}")
+
+
+@admin.get("/health")
+def health() -> Response:
+    runtime = _runtime()
+    return _json(
+        {
+            "status": "ok",
+            "rules": len(runtime.engine.scenario.rules),
+            "uptime_s": round(runtime.clock() - runtime.started, 3),
+        }
+    )
+
+
+@admin.get("/requests")
+def requests_list() -> Response:
+    entries = _runtime().requests()
+    return _json({"count": len(entries), "requests": entries})
+
+
+@admin.delete("/requests")
+def requests_clear() -> Response:
+    _runtime().store.journal_clear()
+    return _json({"cleared": True})
+
+
+@admin.get("/usage")
+def usage() -> Response:
+    return _json(_runtime().usage())
+
+
+@admin.post("/reset")
+def reset() -> Response:
+    _runtime().reset()
+    return _json({"reset": True})
+
+
+@admin.get("/scenarios")
+def scenarios_get() -> Response:
+    return _json(_runtime().document)
+
+
+@admin.put("/scenarios")
+def scenarios_put() -> Response:
+    doc, problem = _body()
+    if problem is not None:
+        return problem
+    runtime = _runtime()
+    try:
+        runtime.configure(doc, "request body")
+    except ConfigError as error:
+        return _config_error(error)
+    return _json({"rules": len(runtime.engine.scenario.rules)})
+
+
+@admin.post("/scenarios/rules")
+def scenarios_add_rule() -> Response:
+    rule, problem = _body()
+    if problem is not None:
+        return problem
+    runtime = _runtime()
+    try:
+        name = runtime.add_rule(rule, "request body")
+    except ConfigError as error:
+        return _config_error(error)
+    return _json({"added": name, "rules": len(runtime.engine.scenario.rules)}, 201)

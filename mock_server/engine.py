@@ -1,0 +1,233 @@
+"""The scenario engine: one request's parameters in, one :class:`Decision` out.
+
+The order of the steps is part of the contract (DESIGN-NOTES, wire-facts):
+
+1. no key, or an empty one → 10001 (the key is judged before anything else);
+2. the scenario's rules, in order; the first that matches and has an answer decides
+   (rules that only add latency or damage the answer let later steps decide it);
+3. the platform models: banned IP 10008, unknown source 10007, per-IP rate 10011, key
+   allow-list 10001, per-key state (10002/10003/10005/10009/10021, expiry → 10003),
+   maintenance window 10020;
+4. ``mobile`` missing or not 64 hex characters → 234802 saying what is wrong;
+5. random internal errors 10014 (seeded);
+6. magic numbers (``contract.magic``);
+7. the default: a tenure code drawn from the hash and the seed, or 234803;
+8. any success then takes one unit of the key's quota (then 10012, or 10013 for a trial
+   key).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from contract import MAGIC_BY_HASH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
+
+from .config import Rule, Scenario
+from .models import Fault, Outcome, key_fingerprint, unit_interval
+from .store import Store
+
+__all__ = ["Call", "Decision", "Engine", "mobile_problem"]
+
+
+class Headers(Protocol):
+    def get(self, key: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Call:
+    """What the engine needs to know about one request."""
+
+    method: str
+    key: str | None
+    mobile: str | None
+    ip: str
+    headers: Headers
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The answer to one request, before it is put on the wire."""
+
+    error_code: int | None  # None when a fault (status, drop, malformed) replaced the answer
+    tenure: str | None = None
+    reason: str | None = None  # a custom reason; None = the catalogue's
+    detail: str | None = None  # for 234802/234804
+    fault: Fault | None = None
+    latency: float = 0.0
+    rule: str | None = None  # the rule that decided, if any
+    step: str = "default"  # validation, rule, platform, internal, magic, default, quota
+    key_fp: str | None = None
+    mobile_hash: str | None = None
+
+    @property
+    def billable(self) -> bool:
+        """Whether the vendor bills it: a success, unless a fault replaced the answer."""
+        return self.error_code == SUCCESS_CODE
+
+
+def mobile_problem(mobile: str | None) -> str:
+    """Why ``mobile`` is not acceptable, in the API's words after "参数错误:"."""
+    if not mobile:
+        return "mobile不能为空"
+    try:
+        normalize_mobile(mobile)
+    except ValueError:
+        pass
+    else:
+        return "mobile须为手机号的sha256值,不接受明文手机号"
+    if len(mobile) != 64:
+        return "mobile须为64位sha256十六进制字符串"
+    return "mobile含有非十六进制字符"
+
+
+class Engine:
+    """Decides answers for one compiled scenario, keeping its counters in ``store``."""
+
+    def __init__(
+        self, scenario: Scenario, store: Store, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.scenario = scenario
+        self.store = store
+        self.clock = clock
+        self._latency_rng = random.Random(scenario.seed)
+
+    def decide(self, call: Call) -> Decision:
+        key = call.key
+        mobile = call.mobile
+        mobile_hash = mobile.lower() if mobile and is_mobile_sha256(mobile) else None
+        if not key:
+            return Decision(10001, step="validation", mobile_hash=mobile_hash)
+        key_fp = key_fingerprint(key)
+        now = self.clock()
+        latency: tuple[float, float] | None = None
+        fault: Fault | None = None
+        for rule in self.scenario.rules:
+            if not self._matches(rule, call, mobile_hash, now):
+                continue
+            outcome = self._pick(rule)
+            if outcome is None:
+                continue
+            latency = latency or outcome.latency
+            if outcome.fault is not None and (fault is None or outcome.fault.kind.replaces_answer):
+                fault = outcome.fault
+            if outcome.is_answer:
+                return self._finish(
+                    outcome, rule.name, "rule", key, key_fp, mobile_hash, fault, latency
+                )
+        answer, step = self._answer(call, key, mobile_hash, now)
+        return self._finish(answer, None, step, key, key_fp, mobile_hash, fault, latency)
+
+    # --- rules --------------------------------------------------------------------------
+
+    def _matches(self, rule: Rule, call: Call, mobile_hash: str | None, now: float) -> bool:
+        when = rule.when
+        if when.keys is not None and call.key not in when.keys:
+            return False
+        if when.mobiles is not None and mobile_hash not in when.mobiles:
+            return False
+        if when.methods is not None and call.method not in when.methods:
+            return False
+        if when.ips is not None and call.ip not in when.ips:
+            return False
+        for name, value in when.headers:
+            if call.headers.get(name) != value:
+                return False
+        return when.window is None or when.window.contains(now)
+
+    def _pick(self, rule: Rule) -> Outcome | None:
+        """The rule's outcome for this matching call, or None if it lets the call through."""
+        store = self.store
+        if rule.probability is not None:
+            n = store.incr(rule.counter + ":p")
+            if unit_interval(self.scenario.seed, rule.counter, n) >= rule.probability:
+                return None
+        if rule.times is not None and not store.take_if_below(rule.counter + ":times", rule.times):
+            return None
+        if not rule.is_sequence:
+            return rule.outcomes[0]
+        n = store.incr(rule.counter + ":seq")
+        size = len(rule.outcomes)
+        if n <= size:
+            return rule.outcomes[n - 1]
+        return rule.outcomes[(n - 1) % size] if rule.cycle else None
+
+    # --- platform, validation, magic, default -------------------------------------------
+
+    def _answer(
+        self, call: Call, key: str, mobile_hash: str | None, now: float
+    ) -> tuple[Outcome, str]:
+        platform = self.scenario.platform
+        code = platform.static_check(key, call.ip, now)
+        if code is None and platform.rate is not None:
+            rate = platform.rate
+            if not self.store.window_hit(f"rate:{call.ip}", rate.window_s, rate.limit, now):
+                code = 10011
+        if code is not None:
+            return Outcome(error=code), "platform"
+        if mobile_hash is None:
+            return Outcome(error=234802, detail=mobile_problem(call.mobile)), "validation"
+        if platform.internal_errors > 0:
+            n = self.store.incr("internal:n")
+            if unit_interval(self.scenario.seed, "internal", n) < platform.internal_errors:
+                return Outcome(error=10014), "internal"
+        magic = MAGIC_BY_HASH.get(mobile_hash)
+        if magic is not None:
+            if magic.tenure is not None:
+                return Outcome(tenure=magic.tenure), "magic"
+            return Outcome(error=magic.error_code), "magic"
+        if self.scenario.default_no_record:
+            return Outcome(error=234803), "default"
+        return Outcome(tenure=self.default_tenure(mobile_hash)), "default"
+
+    def default_tenure(self, mobile_hash: str) -> str:
+        """The deterministic default code of a (lowercase) hash under this seed."""
+        u = unit_interval(self.scenario.seed, mobile_hash)
+        for code, upto in self.scenario.weights:
+            if u < upto:
+                return code
+        return self.scenario.weights[-1][0]
+
+    def _finish(
+        self,
+        outcome: Outcome,
+        rule: str | None,
+        step: str,
+        key: str,
+        key_fp: str,
+        mobile_hash: str | None,
+        fault: Fault | None,
+        latency: tuple[float, float] | None,
+    ) -> Decision:
+        delay = 0.0
+        if latency is not None:
+            low, high = latency
+            delay = low if low == high else self._latency_rng.uniform(low, high)
+        replaced = fault is not None and fault.kind.replaces_answer
+        if replaced:
+            return Decision(
+                None, fault=fault, latency=delay, rule=rule, step=step,
+                key_fp=key_fp, mobile_hash=mobile_hash,
+            )  # fmt: skip
+        if outcome.tenure is not None:
+            quota, trial = self.scenario.platform.quota_for(key)
+            if quota is not None and not self.store.take_if_below(f"quota:{key_fp}", quota):
+                return Decision(
+                    10013 if trial else 10012, fault=fault, latency=delay, rule=rule,
+                    step="quota", key_fp=key_fp, mobile_hash=mobile_hash,
+                )  # fmt: skip
+        return Decision(
+            error_code=outcome.error if outcome.error is not None else SUCCESS_CODE,
+            tenure=outcome.tenure,
+            reason=outcome.reason,
+            detail=outcome.detail,
+            fault=fault,
+            latency=delay,
+            rule=rule,
+            step=step,
+            key_fp=key_fp,
+            mobile_hash=mobile_hash,
+        )

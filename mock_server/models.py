@@ -1,0 +1,214 @@
+"""The compiled scenario: plain objects that decide, knowing nothing of HTTP.
+
+:mod:`mock_server.config` turns a scenario document into these once, at load time; the
+engine then only compares strings, looks up sets and asks the store for counters.
+The stateful models of Juhe's platform (keys, quotas, per-IP rate, banned IPs, request
+sources, maintenance, internal errors) are here; their counters live in the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from enum import Enum
+
+__all__ = [
+    "BEIJING",
+    "Fault",
+    "FaultKind",
+    "IpMatcher",
+    "KeySettings",
+    "Outcome",
+    "Platform",
+    "RateLimit",
+    "Window",
+    "key_fingerprint",
+    "unit_interval",
+]
+
+#: The vendor's clock: orderids, daily windows and naive datetimes are Beijing time.
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def key_fingerprint(key: str) -> str:
+    """A short, stable stand-in for an API key in logs and the journal: 8 hex of sha256."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def unit_interval(seed: int, *parts: object) -> float:
+    """A deterministic number in [0, 1) from a seed and labels (the seeded probability)."""
+    text = ":".join([str(seed), *map(str, parts)]).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big") / 2.0**64
+
+
+class FaultKind(str, Enum):
+    """HTTP-level faults. The first two replace the answer; the other three damage it.
+
+    Billing follows the vendor: an answer that a fault damages on its way (malformed,
+    truncated, drip) was still produced, so a damaged success is billed; an answer that a
+    fault replaces (status, drop) was never produced, so it is not.
+    """
+
+    STATUS = "status"  # any HTTP status with an HTML or empty body
+    DROP = "drop"  # the connection closes with no response at all
+    MALFORMED = "malformed"  # HTTP 200 with the answer's JSON made invalid
+    TRUNCATED = "truncated"  # the answer's JSON cut in half
+    DRIP = "drip"  # the answer sent a few bytes at a time
+
+    @property
+    def replaces_answer(self) -> bool:
+        return self in (FaultKind.STATUS, FaultKind.DROP)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One HTTP-level fault and its settings."""
+
+    kind: FaultKind
+    status: int = 200
+    body: str = "html"  # for STATUS: "html" or "empty"
+    chunk: int = 1  # for DRIP: bytes per chunk
+    interval: float = 0.05  # for DRIP: seconds between chunks
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a rule (or a model) answers. An outcome with neither ``tenure`` nor ``error``
+    nor an answer-replacing fault only modifies (latency, truncation, drip) the answer that
+    the rest of the scenario gives; an empty outcome simply falls through."""
+
+    tenure: str | None = None
+    error: int | None = None
+    reason: str | None = None
+    detail: str | None = None
+    fault: Fault | None = None
+    latency: tuple[float, float] | None = None
+
+    @property
+    def is_answer(self) -> bool:
+        """Whether this outcome decides the answer (else later steps decide it)."""
+        return (
+            self.tenure is not None
+            or self.error is not None
+            or (self.fault is not None and self.fault.kind.replaces_answer)
+        )
+
+
+@dataclass(frozen=True)
+class Window:
+    """A time window: absolute (``start``..``end``) and/or daily (Beijing time of day)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+    daily_start: int | None = None  # seconds after Beijing midnight
+    daily_end: int | None = None
+
+    def contains(self, now: float) -> bool:
+        moment = datetime.fromtimestamp(now, BEIJING)
+        if self.start is not None and moment < self.start:
+            return False
+        if self.end is not None and moment >= self.end:
+            return False
+        if self.daily_start is not None and self.daily_end is not None:
+            of_day = moment.hour * 3600 + moment.minute * 60 + moment.second
+            if self.daily_start <= self.daily_end:
+                return self.daily_start <= of_day < self.daily_end
+            return of_day >= self.daily_start or of_day < self.daily_end  # wraps midnight
+        return True
+
+
+class IpMatcher:
+    """A set of addresses and networks, compiled once; exact addresses are a set lookup."""
+
+    def __init__(self, entries: list[str]) -> None:
+        exact: set[str] = set()
+        networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+        for entry in entries:
+            net = ipaddress.ip_network(entry, strict=False)
+            if net.prefixlen == net.max_prefixlen:
+                exact.add(str(net.network_address))
+            else:
+                networks.append(net)
+        self._exact = frozenset(exact)
+        self._networks = tuple(networks)
+
+    def __contains__(self, ip: object) -> bool:
+        if not isinstance(ip, str):
+            return False
+        if ip in self._exact:
+            return True
+        if not self._networks:
+            return False
+        try:
+            addr = ipaddress.ip_address(ip)
+        except ValueError:
+            return False
+        return any(addr in net for net in self._networks)
+
+    def __bool__(self) -> bool:
+        return bool(self._exact or self._networks)
+
+
+@dataclass(frozen=True)
+class KeySettings:
+    """What the platform knows about one key."""
+
+    error: int | None = None  # 10002, 10003, 10005, 10009, 10021 ...
+    expires: datetime | None = None  # from this moment on: 10003
+    quota: int | None = None  # successes allowed, then 10012 (10013 for a trial key)
+    trial: bool = False
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most ``limit`` requests per client IP in each fixed window of ``window_s``."""
+
+    limit: int
+    window_s: float
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Juhe's platform around the API: who may call, how often, and when."""
+
+    allow: frozenset[str] | None = None  # the key allow-list; others → 10001
+    keys: Mapping[str, KeySettings] = field(default_factory=dict)
+    default_quota: int | None = None
+    banned_ips: IpMatcher = field(default_factory=lambda: IpMatcher([]))
+    sources: IpMatcher | None = None  # the known request sources; others → 10007
+    rate: RateLimit | None = None
+    maintenance: tuple[Window, ...] = ()
+    internal_errors: float = 0.0
+
+    def settings(self, key: str) -> KeySettings | None:
+        return self.keys.get(key)
+
+    def quota_for(self, key: str) -> tuple[int | None, bool]:
+        """The key's quota of successes (None = unlimited) and whether it is a trial key."""
+        settings = self.keys.get(key)
+        if settings is not None and settings.quota is not None:
+            return settings.quota, settings.trial
+        trial = settings.trial if settings is not None else False
+        return self.default_quota, trial
+
+    def static_check(self, key: str, ip: str, now: float) -> int | None:
+        """The error code the platform answers before any counter, or None to go on."""
+        if self.banned_ips and ip in self.banned_ips:
+            return 10008
+        if self.sources is not None and ip not in self.sources:
+            return 10007
+        if self.allow is not None and key not in self.allow:
+            return 10001
+        settings = self.keys.get(key)
+        if settings is not None:
+            if settings.error is not None:
+                return settings.error
+            if settings.expires is not None and now >= settings.expires.timestamp():
+                return 10003
+        for window in self.maintenance:
+            if window.contains(now):
+                return 10020
+        return None

@@ -1,0 +1,178 @@
+"""The JSON Schema of a scenario document, built from the contract's catalogue.
+
+The code enums come from ``contract`` so that a new code needs no edit here.
+``juhe-mock --print-schema`` prints it for editors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from contract import ERROR_CODES, TENURE_CODES
+
+__all__ = ["SCENARIO_SCHEMA"]
+
+_NAMES = {"type": "string", "minLength": 1}
+_ONE_OR_MANY = {"oneOf": [_NAMES, {"type": "array", "items": _NAMES, "minItems": 1}]}
+_DATETIME = {
+    "type": "string",
+    "description": "ISO 8601 date or date-time; without an offset it is Beijing time",
+}
+_TIME_OF_DAY = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}
+_SECONDS = {"type": "number", "minimum": 0, "maximum": 600}
+
+_WINDOW = {
+    "type": "object",
+    "description": "a time window: start/end (absolute) and/or daily_start/daily_end",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "start": _DATETIME,
+        "end": _DATETIME,
+        "daily_start": _TIME_OF_DAY,
+        "daily_end": _TIME_OF_DAY,
+    },
+    "dependentRequired": {"daily_start": ["daily_end"], "daily_end": ["daily_start"]},
+}
+
+_OUTCOME = {
+    "type": "object",
+    "description": "an answer (tenure or error), an HTTP fault, added latency, or a mix",
+    "additionalProperties": False,
+    "properties": {
+        "tenure": {"enum": list(TENURE_CODES)},
+        "error": {"enum": list(ERROR_CODES)},
+        "reason": {"type": "string", "minLength": 1, "maxLength": 500},
+        "detail": {"type": "string", "minLength": 1, "maxLength": 200},
+        "fault": {"enum": ["status", "drop", "malformed", "truncated", "drip"]},
+        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "body": {"enum": ["html", "empty"]},
+        "chunk": {"type": "integer", "minimum": 1, "maximum": 65536},
+        "interval": _SECONDS,
+        "latency": {
+            "oneOf": [
+                _SECONDS,
+                {"type": "array", "items": _SECONDS, "minItems": 2, "maxItems": 2},
+            ]
+        },
+    },
+    "not": {"required": ["tenure", "error"]},
+    "dependentRequired": {
+        "reason": ["error"],
+        "detail": ["error"],
+        "status": ["fault"],
+        "body": ["fault"],
+        "chunk": ["fault"],
+        "interval": ["fault"],
+    },
+}
+
+_SELECTORS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "key": _ONE_OR_MANY,
+        "mobile": {**_ONE_OR_MANY, "description": "phone numbers or their sha256"},
+        "ip": {**_ONE_OR_MANY, "description": "addresses or networks (CIDR)"},
+        "method": {
+            "oneOf": [
+                {"enum": ["GET", "POST"]},
+                {"type": "array", "items": {"enum": ["GET", "POST"]}, "minItems": 1},
+            ]
+        },
+        "header": {
+            "type": "object",
+            "description": "header name -> exact value; all must match",
+            "minProperties": 1,
+            "additionalProperties": {"type": "string"},
+        },
+        "window": _WINDOW,
+    },
+}
+
+_RULE = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "maxLength": 100},
+        "when": _SELECTORS,
+        "probability": {"type": "number", "minimum": 0, "maximum": 1},
+        "times": {"type": "integer", "minimum": 1},
+        "then": _OUTCOME,
+        "sequence": {"type": "array", "items": _OUTCOME, "minItems": 1},
+        "cycle": {"type": "boolean"},
+    },
+    "oneOf": [{"required": ["then"]}, {"required": ["sequence"]}],
+}
+
+_KEY_SETTINGS = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "error": {"enum": [c for c in ERROR_CODES if c < 100000]},
+        "expires": _DATETIME,
+        "quota": {"type": "integer", "minimum": 0},
+        "trial": {"type": "boolean"},
+    },
+}
+
+_IP_LIST = {"type": "array", "items": _NAMES}
+
+SCENARIO_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "$id": "https://github.com/juhe-tenure-toolkit/mock_server/scenario.schema.json",
+    "title": "juhe-mock scenario document",
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "version": {"const": 1},
+        "description": {"type": "string"},
+        "seed": {"type": "integer"},
+        "default": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "answer": {"enum": ["tenure", "no_record"]},
+                "weights": {
+                    "type": "object",
+                    "propertyNames": {"enum": list(TENURE_CODES)},
+                    "additionalProperties": {"type": "number", "minimum": 0},
+                    "minProperties": 1,
+                },
+            },
+        },
+        "keys": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "allow": {"type": "array", "items": _NAMES},
+                "quota": {"type": "integer", "minimum": 0},
+                "per_key": {"type": "object", "additionalProperties": _KEY_SETTINGS},
+            },
+        },
+        "ips": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "banned": _IP_LIST,
+                "sources": _IP_LIST,
+                "rate": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["limit"],
+                    "properties": {
+                        "limit": {"type": "integer", "minimum": 0},
+                        "window_s": {"type": "number", "exclusiveMinimum": 0},
+                    },
+                },
+            },
+        },
+        "maintenance": {"type": "array", "items": _WINDOW},
+        "internal_errors": {"type": "number", "minimum": 0, "maximum": 1},
+        "rules": {"type": "array", "items": _RULE},
+    },
+}
+
+#: The schema of one rule, for ``POST /__admin/scenarios/rules``.
+RULE_SCHEMA: dict[str, Any] = {"$schema": SCENARIO_SCHEMA["$schema"], **_RULE}

@@ -1,0 +1,105 @@
+"""Decisions onto the wire: the exact bytes of each body, as ``contract.bodies`` shapes them.
+
+Bodies are compact UTF-8 JSON (``ensure_ascii=False``) in the contract's key order, served
+as ``application/json;charset=utf-8``. The bytes of every default error body and the
+template of the success body are built once, at import.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from contract import ERROR_CODES, SUCCESS_CODE, TENURE_CODES, error_body, success_body
+
+from .engine import Decision
+from .models import BEIJING
+from .store import ORDERID_PREFIX, Store
+
+__all__ = ["CONTENT_TYPE", "OrderIds", "body_of", "encode", "jsonp", "render"]
+
+CONTENT_TYPE = "application/json;charset=utf-8"
+#: A JSONP callback we echo back: a JavaScript name path, nothing that could inject markup.
+_CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,63}(\.[A-Za-z_$][\w$]{0,63}){0,4}")
+_ORDERIDS_PER_SECOND = 10_000
+
+
+def encode(body: dict[str, Any]) -> bytes:
+    """The wire bytes of a body: compact JSON, UTF-8, no ASCII escaping."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_MARK = "@@ORDERID@@"
+_SUCCESS_PARTS = {
+    code: tuple(encode(success_body(code, _MARK)).split(_MARK.encode())) for code in TENURE_CODES
+}
+_ERROR_BYTES = {code: encode(error_body(code)) for code in ERROR_CODES}
+
+
+def body_of(decision: Decision, orderid: str | None) -> dict[str, Any]:
+    """The body (a dict in wire key order) for a decision that has an answer."""
+    assert decision.error_code is not None, "a fault replaced this answer"
+    if decision.error_code == SUCCESS_CODE:
+        assert decision.tenure is not None and orderid is not None
+        return success_body(decision.tenure, orderid)
+    return error_body(decision.error_code, decision.reason, detail=decision.detail)
+
+
+def render(decision: Decision, orderid: str | None) -> bytes:
+    """The body's bytes; the common cases come from precomputed bytes."""
+    if decision.error_code == SUCCESS_CODE and decision.tenure is not None and orderid:
+        head, tail = _SUCCESS_PARTS[decision.tenure]
+        return head + orderid.encode("ascii") + tail
+    if decision.error_code is None:
+        return b""  # a fault replaced the answer: there is no body to render
+    if decision.reason is None and decision.detail is None:
+        cached = _ERROR_BYTES.get(decision.error_code)
+        if cached is not None:
+            return cached
+    return encode(body_of(decision, orderid))
+
+
+def jsonp(payload: bytes, callback: str | None) -> bytes:
+    """Wrap the body for a valid JSONP ``callback``; anything else gets plain JSON."""
+    if not callback or _CALLBACK.fullmatch(callback) is None:
+        return payload
+    return callback.encode("ascii") + b"(" + payload + b")"
+
+
+class OrderIds:
+    """``"J"`` + Beijing yyyyMMddHHmmss + 4 digits, unique for the server's whole life.
+
+    One atomic increment per call on the counter of the current second. When a second's
+    10,000 ids are used up, the clock runs on logically into the next second (DESIGN-NOTES),
+    so ids stay unique and well-formed under any load, across workers sharing the store.
+    """
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self._store = store
+        self._clock = clock
+        self._floor = 0  # the first second that may still have ids left (a local hint)
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, str] = (-1, "")
+
+    def _prefix(self, second: int) -> str:
+        cached = self._stamp
+        if cached[0] == second:
+            return cached[1]
+        text = "J" + datetime.fromtimestamp(second, BEIJING).strftime("%Y%m%d%H%M%S")
+        self._stamp = (second, text)
+        return text
+
+    def next(self) -> str:
+        second = max(int(self._clock()), self._floor)
+        while True:
+            n = self._store.incr(f"{ORDERID_PREFIX}{second}", ttl_s=3600)
+            if n <= _ORDERIDS_PER_SECOND:
+                return f"{self._prefix(second)}{n - 1:04d}"
+            second += 1
+            with self._lock:
+                self._floor = max(self._floor, second)
