@@ -8,6 +8,8 @@ and the client learn everything about the API here.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from . import schemas
 from .bodies import error_body, success_body
 from .codes import (
@@ -31,6 +33,20 @@ from .magic import MAGIC_BY_HASH, MAGIC_NUMBERS, MagicNumber, magic_number
 from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
 from .numbers import CUCC_PREFIXES, is_mobile_sha256, mobile_sha256, normalize_mobile
 from .validate import Report, Violation, validate, validate_report
+
+if TYPE_CHECKING:
+    from . import strategies
+
+
+def __getattr__(name: str) -> Any:
+    # The strategies import Hypothesis; ``import contract`` in the mock and the client
+    # does not pay for that until someone asks for ``contract.strategies``.
+    if name == "strategies":
+        import importlib
+
+        return importlib.import_module(".strategies", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "BASE_URL",
@@ -62,6 +78,7 @@ __all__ = [
     "mobile_sha256",
     "normalize_mobile",
     "schemas",
+    "strategies",
     "success_body",
     "tenure_code",
     "validate",

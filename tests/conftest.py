@@ -1,0 +1,33 @@
+"""Shared test set-up: Hypothesis profiles.
+
+``dev`` (the default) runs a modest number of examples; ``ci`` (selected when ``CI`` is set
+to a true value, or with ``HYPOTHESIS_PROFILE=ci``) runs a few more, prints the statistics
+needed to reproduce a failure and has no deadline, since CI machines are shared and slow.
+Both stay small: the whole suite runs on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=40)
+settings.register_profile(
+    "ci",
+    max_examples=60,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+
+
+def _profile() -> str:
+    explicit = os.environ.get("HYPOTHESIS_PROFILE")
+    if explicit:
+        return explicit
+    ci = os.environ.get("CI", "").strip().lower()
+    return "ci" if ci in {"1", "true", "yes"} else "dev"
+
+
+settings.load_profile(_profile())
