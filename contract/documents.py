@@ -25,17 +25,21 @@ from .codes import (
     TENURE_CODES,
     ErrorKind,
 )
+from .magic import MAGIC_NUMBERS
 from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
 
 __all__ = [
     "EXAMPLE_ORDERID",
     "SCHEMA_NAMES",
     "build_examples",
+    "build_fixtures",
+    "build_magic_table",
     "build_openapi",
     "build_schemas",
     "dump_openapi",
     "dump_schema",
     "write",
+    "write_fixtures",
 ]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -197,7 +201,7 @@ def build_schemas() -> dict[str, dict[str, Any]]:
 
 
 def dump_schema(schema: dict[str, Any]) -> str:
-    """The committed text of a schema file."""
+    """The committed text of a schema (or other JSON) file."""
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -309,6 +313,31 @@ def dump_openapi(document: dict[str, Any]) -> str:
     return header + body
 
 
+def build_magic_table() -> list[dict[str, Any]]:
+    """Every magic number with its sha256 and the answer the mock gives for it."""
+    rows = []
+    for m in MAGIC_NUMBERS.values():
+        kind = "success" if m.tenure is not None else ERROR_CODES[m.error_code].kind.value
+        rows.append(
+            {
+                "phone": m.phone,
+                "sha256": m.sha256,
+                "error_code": m.error_code,
+                "tenure": m.tenure,
+                "kind": kind,
+            }
+        )
+    return rows
+
+
+def build_fixtures() -> dict[str, str]:
+    """The repository's derived fixture files by name, as committed in ``fixtures/``."""
+    return {
+        "magic_numbers.json": dump_schema({"magic_numbers": build_magic_table()}),
+        "examples.json": dump_schema(build_examples()),
+    }
+
+
 def write(root: Path | None = None) -> list[Path]:
     """Write every schema file and ``openapi.yaml`` under ``root`` (the package by default)."""
     root = root or Path(__file__).parent
@@ -324,6 +353,20 @@ def write(root: Path | None = None) -> list[Path]:
     return written
 
 
+def write_fixtures(directory: Path) -> list[Path]:
+    """Write the derived fixture files (see ``build_fixtures``) into ``directory``."""
+    written = []
+    for name, text in build_fixtures().items():
+        path = directory / name
+        path.write_text(text, encoding="utf-8")
+        written.append(path)
+    return written
+
+
 if __name__ == "__main__":
-    for p in write():
+    paths = write()
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
+    if fixtures.is_dir():  # a repository checkout, not an installed package
+        paths += write_fixtures(fixtures)
+    for p in paths:
         print(p)

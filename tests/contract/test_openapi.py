@@ -1,0 +1,120 @@
+"""contract/openapi.yaml: valid OpenAPI 3.1, current, an example per code, loads in Schemathesis."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import flask
+import pytest
+import schemathesis
+import yaml
+from hypothesis import given, settings
+from openapi_spec_validator import validate as validate_spec
+from openapi_spec_validator.readers import read_from_filename
+
+import contract
+from contract import JSON_CONTENT_TYPE, PATH, documents, error_body, validate
+
+OPENAPI = Path(contract.__file__).parent / "openapi.yaml"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
+EXAMPLES: dict[str, Any] = DOCUMENT["components"]["examples"]
+
+
+def test_openapi_document_is_valid_3_1() -> None:
+    spec, base_uri = read_from_filename(str(OPENAPI))
+    assert spec["openapi"].startswith("3.1")
+    validate_spec(spec, base_uri=base_uri)
+
+
+def test_committed_openapi_equals_catalogue_build() -> None:
+    built = documents.dump_openapi(documents.build_openapi())
+    assert OPENAPI.read_text(encoding="utf-8") == built, "run `python -m contract.documents`"
+
+
+def test_openapi_examples_equal_examples_fixture() -> None:
+    fixture = json.loads((FIXTURES / "examples.json").read_text(encoding="utf-8"))
+    assert fixture == EXAMPLES
+
+
+def test_openapi_has_named_example_for_every_code() -> None:
+    names = [f"tenure_{c}" for c in contract.TENURE_CODES]
+    names += [f"error_{c}" for c in contract.ERROR_CODES]
+    assert list(EXAMPLES) == names
+    answer = DOCUMENT["components"]["responses"]["Answer"]["content"][JSON_CONTENT_TYPE]
+    assert list(answer["examples"]) == names
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_openapi_example_validates_strictly(name: str) -> None:
+    assert validate(EXAMPLES[name]["value"], strict=True) == []
+
+
+def test_both_methods_answer_with_the_shared_response() -> None:
+    operations = DOCUMENT["paths"][PATH]
+    assert sorted(operations) == ["get", "post"]
+    for operation in operations.values():
+        assert operation["responses"] == {"200": {"$ref": "#/components/responses/Answer"}}
+    form = operations["post"]["requestBody"]["content"]
+    assert list(form) == [contract.FORM_CONTENT_TYPE]
+    assert [p["name"] for p in operations["get"]["parameters"]] == ["key", "mobile", "callback"]
+
+
+def _schema() -> Any:
+    return schemathesis.openapi.from_path(str(OPENAPI))
+
+
+def _generated_parameters(operation: Any) -> list[dict[str, Any]]:
+    seen: list[dict[str, Any]] = []
+    is_get = operation.method.upper() == "GET"
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=10, database=None)
+    def collect(case: Any) -> None:
+        seen.append(dict(case.query if is_get else case.body))
+
+    collect()
+    return seen
+
+
+def test_schemathesis_loads_both_operations_and_generates_cases() -> None:
+    operations = [result.ok() for result in _schema().get_all_operations()]
+    assert sorted(op.method.upper() for op in operations) == ["GET", "POST"]
+    for operation in operations:
+        generated = _generated_parameters(operation)
+        assert generated, operation.method
+        for params in generated:
+            assert contract.is_mobile_sha256(params["mobile"])
+            assert isinstance(params["key"], str)
+            assert params["key"]
+            assert set(params) <= {"key", "mobile", "callback"}
+
+
+def _answering(app_body: object) -> Any:
+    app = flask.Flask("answer")
+
+    @app.route(PATH, methods=["GET", "POST"])
+    def answer() -> flask.Response:
+        return flask.Response(json.dumps(app_body), content_type=JSON_CONTENT_TYPE)
+
+    return app.test_client().get(PATH)
+
+
+@pytest.mark.parametrize("name", ["tenure_3", "error_10001", "error_234802"])
+def test_schemathesis_accepts_documented_answers(name: str) -> None:
+    response = _answering(EXAMPLES[name]["value"])
+    for result in _schema().get_all_operations():
+        assert result.ok().is_valid_response(response)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [error_body(10001) | {"resultcode": "102"}, {"error_code": 0}, error_body(234803) | {"x": 1}],
+    ids=["resultcode-mismatch", "success-without-result", "extra-key"],
+)
+def test_schemathesis_rejects_broken_answers(body: dict[str, Any]) -> None:
+    response = _answering(body)
+    for result in _schema().get_all_operations():
+        assert not result.ok().is_valid_response(response)
