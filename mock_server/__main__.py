@@ -1,0 +1,7 @@
+"""``python -m mock_server``: the same as ``juhe-mock``."""
+
+from __future__ import annotations
+
+from .cli import main
+
+raise SystemExit(main())

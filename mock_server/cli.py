@@ -1,0 +1,130 @@
+"""``juhe-mock`` (and ``python -m mock_server``): serve the mock with waitress.
+
+The first line on stdout is ``juhe-mock serving on http://HOST:PORT`` with the real port,
+flushed at once. Request logs (one line each, key fingerprint only, never a phone
+number) go to stderr. SIGTERM or SIGINT stops it cleanly. A bad scenario file: one line
+naming the file, the field and why, exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any
+
+from .app import REQUEST_LOG, create_app
+from .config import ConfigError
+from .runtime import MockConfig
+from .schema import SCENARIO_SCHEMA
+from .server import make_server
+
+__all__ = ["main"]
+
+EXIT_CONFIG = 2
+
+
+class _TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] | None = getattr(record, "entry", None)
+        if entry is None:
+            return super().format(record)
+        outcome = entry["outcome"]
+        answer = (outcome["fault"] and f"fault={outcome['fault']}") or f"{outcome['error_code']}"
+        if outcome["code"] is not None:
+            answer += f" code={outcome['code']}"
+        mobile = entry["mobile"][:12] + "…" if entry["mobile"] else "-"
+        return (
+            f"{entry['time']} {entry['ip']} {entry['method']} key={entry['key'] or '-'} "
+            f"mobile={mobile} -> {answer} rule={entry['rule'] or '-'} "
+            f"{entry['latency_ms']}ms"
+        )
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = getattr(record, "entry", None)
+        if entry is None:
+            entry = {"level": record.levelname.lower(), "message": record.getMessage()}
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="juhe-mock",
+        description="A faithful fake of Juhe's 在网时长 sha256 (China Unicom) API.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8000, help="port (8000; 0 = a free one)")
+    parser.add_argument(
+        "--scenarios", action="append", default=[], metavar="PATH",
+        help="a scenario file (YAML or JSON); repeatable, merged in order",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=int, default=None, help="seed of every choice")
+    parser.add_argument("--threads", type=int, default=8, help="worker threads (8)")
+    parser.add_argument(
+        "--admin-token", default=None,
+        help="require this token on /__admin (then it answers non-loopback clients too)",
+    )  # fmt: skip
+    parser.add_argument("--log-format", choices=["text", "json"], default="text")
+    parser.add_argument(
+        "--print-schema", action="store_true",
+        help="print the scenario document's JSON Schema and exit",
+    )  # fmt: skip
+    return parser
+
+
+def _configure_logging(fmt: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter() if fmt == "json" else _TextFormatter())
+    REQUEST_LOG.addHandler(handler)
+    REQUEST_LOG.setLevel(logging.INFO)
+    REQUEST_LOG.propagate = False
+    waitress_log = logging.getLogger("waitress")
+    waitress_log.addHandler(handler)
+    waitress_log.setLevel(logging.WARNING)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the mock until SIGTERM/SIGINT; returns the exit status."""
+    args = _parser().parse_args(argv)
+    if args.print_schema:
+        print(json.dumps(SCENARIO_SCHEMA, ensure_ascii=False, indent=2))
+        return 0
+    if args.threads < 1:
+        print("juhe-mock: --threads: must be at least 1", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        app = create_app(
+            MockConfig(scenarios=args.scenarios, seed=args.seed, admin_token=args.admin_token)
+        )
+    except ConfigError as error:
+        print(f"juhe-mock: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        server = make_server(app, args.host, args.port, args.threads)
+    except OSError as error:
+        print(f"juhe-mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    _configure_logging(args.log_format)
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"juhe-mock serving on http://{host}:{server.effective_port}", flush=True)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        server.run()  # returns after SystemExit, having shut its worker threads down
+    finally:
+        server.close()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

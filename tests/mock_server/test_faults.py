@@ -1,0 +1,122 @@
+"""Every HTTP-level fault: status pages, latency, dropped connection, damaged JSON, drip."""
+
+from __future__ import annotations
+
+import json
+import socket
+from typing import Any
+
+import pytest
+import requests
+
+from contract import PATH, magic_number
+from mock_server import MockServer
+
+from .conftest import JSON_TYPE, check_body, fetch, query
+
+PHONE = magic_number("3")
+
+
+def _get(mock: MockServer, **params: str) -> requests.Response:
+    return requests.get(mock.url + PATH, params=query(PHONE, **params), timeout=10)
+
+
+def _fault(mock: MockServer, outcome: dict[str, Any]) -> None:
+    mock.configure({"rules": [{"then": outcome}]})
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504, 429, 403])
+def test_status_fault_sends_html_page(mock: MockServer, status: int) -> None:
+    _fault(mock, {"fault": "status", "status": status})
+    response = _get(mock)
+    assert response.status_code == status
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert f"<h1>{status} " in response.text
+    assert mock.usage["billable"] == 0
+
+
+def test_status_fault_with_empty_body(mock: MockServer) -> None:
+    _fault(mock, {"fault": "status", "status": 503, "body": "empty"})
+    response = _get(mock)
+    assert response.status_code == 503
+    assert response.content == b""
+
+
+def test_fixed_latency_delays_then_answers(mock: MockServer) -> None:
+    _fault(mock, {"latency": 0.2})
+    body = fetch(mock, query(PHONE))
+    assert body["result"]["code"] == "3"  # latency alone keeps the normal answer
+    assert mock.requests[-1]["latency_ms"] >= 200
+
+
+def test_latency_range_is_drawn_inside_the_range(mock: MockServer) -> None:
+    _fault(mock, {"latency": [0.05, 0.1], "error": 234801})
+    for _ in range(3):
+        assert fetch(mock, query(PHONE))["error_code"] == 234801
+        assert mock.requests[-1]["latency_ms"] >= 50
+
+
+def test_drop_closes_connection_without_response(mock: MockServer) -> None:
+    _fault(mock, {"fault": "drop"})
+    with pytest.raises(requests.ConnectionError):
+        _get(mock)
+    assert mock.requests[-1]["outcome"]["fault"] == "drop"
+    assert mock.usage["billable"] == 0
+    # The server keeps serving afterwards.
+    mock.configure({})
+    assert fetch(mock, query(PHONE))["error_code"] == 0
+
+
+def test_truncated_fault_cuts_the_json(mock: MockServer) -> None:
+    _fault(mock, {"fault": "truncated"})
+    response = _get(mock)
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == JSON_TYPE
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(response.content)
+    mock.configure({})
+    whole = requests.get(mock.url + PATH, params=query(PHONE), timeout=10).content
+    assert len(response.content) == len(whole) // 2
+
+
+def test_malformed_fault_is_not_json(mock: MockServer) -> None:
+    _fault(mock, {"fault": "malformed", "error": 234801})
+    response = _get(mock)
+    assert response.status_code == 200
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(response.content)
+    assert response.content.endswith(b",}")
+
+
+def test_damaged_success_is_still_billed(mock: MockServer) -> None:
+    _fault(mock, {"fault": "truncated"})
+    _get(mock)
+    assert mock.usage["billable"] == 1
+
+
+def test_drip_sends_whole_body_in_small_pieces(mock: MockServer) -> None:
+    _fault(mock, {"fault": "drip", "chunk": 8, "interval": 0.02})
+    host, port = mock.url.removeprefix("http://").split(":")
+    request = (
+        f"GET {PATH}?key=k&mobile={query(PHONE)['mobile']} HTTP/1.1\r\n"
+        f"Host: {host}\r\nConnection: close\r\n\r\n"
+    ).encode()
+    pieces = []
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(request)
+        while chunk := sock.recv(65536):
+            pieces.append(chunk)
+    raw = b"".join(pieces)
+    head, _, body = raw.partition(b"\r\n\r\n")
+    assert b" 200 " in head.split(b"\r\n")[0]
+    assert len(pieces) > 3  # it arrived in several reads, not in one
+    parsed = json.loads(body)
+    check_body(parsed)
+    assert parsed["result"]["code"] == "3"
+
+
+def test_later_answer_rule_overrides_earlier_damage(mock: MockServer) -> None:
+    mock.configure(
+        {"rules": [{"then": {"fault": "truncated"}}, {"then": {"fault": "status", "status": 502}}]}
+    )
+    assert _get(mock).status_code == 502
