@@ -29,8 +29,11 @@ from .magic import MAGIC_NUMBERS
 from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
 
 __all__ = [
+    "CODES_BEGIN",
+    "CODES_END",
     "EXAMPLE_ORDERID",
     "SCHEMA_NAMES",
+    "build_codes_markdown",
     "build_examples",
     "build_fixtures",
     "build_magic_table",
@@ -38,6 +41,7 @@ __all__ = [
     "build_schemas",
     "dump_openapi",
     "dump_schema",
+    "update_readme",
     "write",
     "write_fixtures",
 ]
@@ -338,6 +342,50 @@ def build_fixtures() -> dict[str, str]:
     }
 
 
+CODES_BEGIN = "<!-- generated: codes (python -m contract.documents) -->"
+CODES_END = "<!-- /generated: codes -->"
+
+
+def _months(above: int | None, up_to: int | None) -> str:
+    if above is None:
+        return "—"
+    return f"({above}, {up_to}]" if up_to is not None else f"({above}, +∞)"
+
+
+def build_codes_markdown() -> str:
+    """The README's codes tables: tenure codes with month ranges, then every error."""
+    lines = [
+        "| `result.code` | months on the network | document's words | meaning |",
+        "|---|---|---|---|",
+    ]
+    for t in TENURE_CODES.values():
+        months = _months(t.months_above, t.months_up_to)
+        lines.append(f"| `{t.code}` | {months} | {t.words} | {t.english} |")
+    lines += [
+        "",
+        "| `error_code` | name | kind | `reason` on the wire | `resultcode` | retry |",
+        "|---|---|---|---|---|---|",
+    ]
+    for e in ERROR_CODES.values():
+        resultcode = f"`{e.resultcode}`" if e.resultcode is not None else "—"
+        lines.append(
+            f"| {e.code} | `{e.name}` | {e.kind.value} | {e.wire_reason()} | {resultcode} "
+            f"| {e.retry.value} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def update_readme(path: Path) -> bool:
+    """Replace the generated codes block in ``path``; True if the file changed."""
+    text = path.read_text(encoding="utf-8")
+    start, end = text.index(CODES_BEGIN) + len(CODES_BEGIN), text.index(CODES_END)
+    updated = text[:start] + "\n" + build_codes_markdown() + text[end:]
+    if updated == text:
+        return False
+    path.write_text(updated, encoding="utf-8")
+    return True
+
+
 def write(root: Path | None = None) -> list[Path]:
     """Write every schema file and ``openapi.yaml`` under ``root`` (the package by default)."""
     root = root or Path(__file__).parent
@@ -365,8 +413,10 @@ def write_fixtures(directory: Path) -> list[Path]:
 
 if __name__ == "__main__":
     paths = write()
-    fixtures = Path(__file__).resolve().parent.parent / "fixtures"
-    if fixtures.is_dir():  # a repository checkout, not an installed package
-        paths += write_fixtures(fixtures)
+    checkout = Path(__file__).resolve().parent.parent
+    if (checkout / "fixtures").is_dir():  # a repository checkout, not an installed package
+        paths += write_fixtures(checkout / "fixtures")
+        if update_readme(checkout / "README.md"):
+            paths.append(checkout / "README.md")
     for p in paths:
         print(p)
