@@ -1,9 +1,10 @@
 """``TenureClient``: hashes locally, asks the API, returns a result or raises a typed error.
 
 The plaintext number never leaves the process: it is normalised and hashed here, and only
-the sha256 is sent. The key travels in a POST form body by default, out of URLs, proxy logs
-and server access logs; it never appears in a repr, an exception message or a log record
-(logs name it by a fingerprint, the first 8 hex digits of its sha256).
+the sha256 is sent. The key travels in a POST form body (the API also takes GET query
+parameters; this client never uses them), out of URLs, proxy logs and server access logs.
+It never appears in a repr, an exception message or a log record: logs name it by a
+fingerprint, the first 8 hex digits of its sha256 (the mock's journal uses the same).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import logging
 import time
 from collections.abc import Callable
 from types import TracebackType
-from typing import Literal
 from urllib.parse import quote, quote_plus
 
 import requests
@@ -58,8 +58,6 @@ class TenureClient:
         answer only; 0 turns retrying off.
     :param max_retry_time: no retry starts after this many seconds from the first attempt.
     :param backoff: the wait before the first retry (doubled each time, jittered).
-    :param method: ``"POST"`` (a form body, the default) or ``"GET"``. GET puts the key in
-        the URL, where proxies, access logs and urllib3's debug log see it.
     :param session: a session to use (for adapters, proxies, tests); it is not closed by
         :meth:`close`. By default the client makes one and closes it.
     :param sleep: how to wait between retries (tests pass a recorder).
@@ -75,20 +73,16 @@ class TenureClient:
         max_retries: int = 2,
         max_retry_time: float = 30.0,
         backoff: float = 0.5,
-        method: Literal["POST", "GET"] = "POST",
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not isinstance(key, str) or not key:
             raise ValueError("key must be a non-empty string")
-        if method not in ("POST", "GET"):
-            raise ValueError("method must be 'POST' or 'GET'")
         self._key = key
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + PATH
         self.timeout = timeout
-        self.method = method
         self.retry_policy = RetryPolicy(
             max_retries=max_retries, initial_delay=backoff, max_total_time=max_retry_time
         )
@@ -165,15 +159,12 @@ class TenureClient:
                 self._sleep(wait)
 
     def _attempt(self, digest: str) -> TenureResult:
-        logger.debug(
-            "%s %s mobile=%s... key %s", self.method, self.url, digest[:8], self.key_fingerprint
-        )
-        params = {"key": self._key, "mobile": digest}
+        logger.debug("POST %s mobile=%s... key %s", self.url, digest[:8], self.key_fingerprint)
+        # A form body, never query parameters: a URL holding the key would reach proxy and
+        # access logs, and urllib3's own debug log records every request line.
+        form = {"key": self._key, "mobile": digest}
         try:
-            if self.method == "POST":
-                response = self._session.post(self.url, data=params, timeout=self.timeout)
-            else:
-                response = self._session.get(self.url, params=params, timeout=self.timeout)
+            response = self._session.post(self.url, data=form, timeout=self.timeout)
         except requests.Timeout as exc:
             raise self._transport(RequestTimeout, "no answer within the timeout", exc) from None
         except requests.ConnectionError as exc:
@@ -195,13 +186,13 @@ class TenureClient:
         exc: requests.RequestException,
         answered: bool = False,
     ) -> TransportError:
-        # The requests exception's text names the URL, which holds the key under GET, so it
-        # is scrubbed and the exception itself is not chained.
+        # Scrubbed in case a proxy or a redirect put the key somewhere a message repeats;
+        # the requests exception is not chained, so nothing unscrubbed reaches a traceback.
         detail = self._scrub(f"{type(exc).__name__}: {exc}")
         return cls(f"{what}: {detail}", answered=answered)
 
     def _scrub(self, text: str) -> str:
-        # Both spellings: as given, and as it appears percent-encoded in a GET URL.
+        # Both spellings: as given, and percent-encoded as in a URL or a form body.
         for spelling in (self._key, quote_plus(self._key), quote(self._key, safe="")):
             text = text.replace(spelling, "<key>")
         return text

@@ -30,8 +30,7 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, ClassVar
 
-from contract import ERROR_CODES, ErrorCode, Family
-from contract.validate import Violation
+from contract import ERROR_CODES, ErrorCode, Family, Violation
 
 __all__ = [
     "ERROR_CLASSES",

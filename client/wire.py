@@ -11,8 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from contract import SUCCESS_CODE, TENURE_CODES
-from contract.validate import validate
+from contract import SUCCESS_CODE, TENURE_CODES, validate
 
 from .errors import HTTPStatusError, InvalidResponseError, error_for
 from .models import Tenure, TenureResult
