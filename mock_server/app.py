@@ -129,7 +129,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = MockRuntime(settings)
-    app.add_url_rule(PATH, "query", query, methods=["GET", "POST"])
+    app.add_url_rule(PATH, "query", query, methods=["GET", "POST"], provide_automatic_options=False)
     app.register_blueprint(admin)
     app.register_error_handler(HTTPException, _http_error)
     return app

@@ -196,6 +196,11 @@ def _merge_into(target: dict[str, Any], extra: Mapping[str, Any]) -> None:
 # --- compiling ----------------------------------------------------------------------------
 
 
+def _member(name: str) -> str:
+    # The JSON path of a member, written as jsonschema writes it, so both kinds of error agree.
+    return f".{name}" if name.isidentifier() else f"[{name!r}]"
+
+
 def _moment(text: str, source: str, path: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
@@ -329,7 +334,7 @@ def _platform(doc: Mapping[str, Any], source: str) -> Platform:
     keys = doc.get("keys", {})
     per_key = {}
     for key, settings in keys.get("per_key", {}).items():
-        path = f"$.keys.per_key[{json.dumps(key, ensure_ascii=False)}]"
+        path = f"$.keys.per_key{_member(key)}"
         expires = settings.get("expires")
         per_key[key] = KeySettings(
             error=settings.get("error"),

@@ -1,0 +1,129 @@
+"""``juhe-mock`` as a real subprocess: port 0, the first stdout line, logs, signals, bad files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from contract import magic_number, mobile_sha256
+
+from .conftest import SCENARIOS, fetch
+
+EXE = shutil.which("juhe-mock", path=str(Path(sys.executable).parent))
+COMMANDS = {
+    "juhe-mock": [EXE or "juhe-mock"],
+    "python-m": [sys.executable, "-m", "mock_server"],
+}
+SERVING = "juhe-mock serving on http://127.0.0.1:"
+
+
+@contextmanager
+def _running(
+    tmp_path: Path, *args: str, command: str = "juhe-mock"
+) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
+    log = tmp_path / "stderr.log"
+    with log.open("w", encoding="utf-8") as err:
+        proc = subprocess.Popen(
+            [*COMMANDS[command], "--port", "0", *args],
+            stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8",
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline().rstrip("\n")
+            assert first.startswith(SERVING), first
+            yield proc, first.removeprefix("juhe-mock serving on "), log
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(timeout=10)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_serves_on_free_port_and_stops_on_sigterm(tmp_path: Path, command: str) -> None:
+    with _running(tmp_path, command=command) as (proc, url, _):
+        port = int(url.rsplit(":", 1)[1])
+        assert port > 0
+        params = {"key": "k", "mobile": mobile_sha256(magic_number("3"))}
+        assert fetch(url, params)["result"]["code"] == "3"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+
+
+def test_sigint_stops_cleanly(tmp_path: Path) -> None:
+    with _running(tmp_path) as (proc, _, log):
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=5) == 0
+    assert "Traceback" not in log.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_one_redacted_log_line_per_request(tmp_path: Path, fmt: str) -> None:
+    key = "very-secret-key-123"
+    phones = ["13000000003", "13812345678"]
+    with _running(tmp_path, "--log-format", fmt) as (proc, url, log):
+        fetch(url, {"key": key, "mobile": mobile_sha256(phones[0])})
+        fetch(url, {"key": key, "mobile": phones[1]})  # a plaintext number: 234802
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=5)
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 2
+    text = "\n".join(lines)
+    assert key not in text
+    assert all(phone not in text for phone in phones)
+    if fmt == "json":
+        entries = [json.loads(line) for line in lines]
+        assert [e["outcome"]["error_code"] for e in entries] == [0, 234802]
+        assert entries[0]["key"] == entries[1]["key"] != key
+
+
+def test_scenario_file_is_served(tmp_path: Path) -> None:
+    path = SCENARIOS / "no-record-by-default.yaml"
+    with _running(tmp_path, "--scenarios", str(path), "--seed", "3") as (proc, url, _):
+        params = {"key": "k", "mobile": mobile_sha256("13812345678")}
+        assert fetch(url, params)["error_code"] == 234803
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=5)
+
+
+def _fails(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*COMMANDS["juhe-mock"], "--port", "0", *args],
+        capture_output=True, text=True, encoding="utf-8", timeout=30,
+    )  # fmt: skip
+
+
+def test_bad_scenario_file_exits_2_naming_file_and_field(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("rules:\n  - then: {error: 99999}\n", encoding="utf-8")
+    done = _fails("--scenarios", str(bad))
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert str(bad) in done.stderr
+    assert "$.rules[0].then.error" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_scenario_file_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "absent.yaml"
+    done = _fails("--scenarios", str(SCENARIOS / "chaos.yaml"), "--scenarios", str(missing))
+    assert done.returncode == 2
+    assert f"{missing}: $: no such file" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_print_schema_is_json() -> None:
+    done = subprocess.run(
+        [*COMMANDS["juhe-mock"], "--print-schema"], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["title"] == "juhe-mock scenario document"

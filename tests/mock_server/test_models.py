@@ -1,0 +1,140 @@
+"""The stateful platform models: keys, quotas, rates, IPs, maintenance, internal errors."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+import pytest
+
+from contract import magic_number
+from mock_server import MockServer
+
+from .conftest import fetch, query
+
+PHONE = magic_number("4")
+
+
+def _code(mock: MockServer, key: str = "k", phone: str = PHONE) -> int:
+    return int(fetch(mock, query(phone, key=key))["error_code"])
+
+
+def test_allow_list_refuses_other_keys(mock: MockServer) -> None:
+    mock.configure({"keys": {"allow": ["good"]}})
+    assert _code(mock, "good") == 0
+    assert _code(mock, "bad") == 10001
+
+
+@pytest.mark.parametrize("code", [10002, 10003, 10004, 10005, 10009, 10021])
+def test_per_key_state_answers_its_code(mock: MockServer, code: int) -> None:
+    mock.configure({"keys": {"per_key": {"odd": {"error": code}}}})
+    assert _code(mock, "odd") == code
+    assert _code(mock, "fine") == 0
+
+
+@pytest.mark.parametrize(("expires", "expected"), [("2001-01-01", 10003), ("2999-01-01", 0)])
+def test_key_expiry_date(mock: MockServer, expires: str, expected: int) -> None:
+    mock.configure({"keys": {"per_key": {"k": {"expires": expires}}}})
+    assert _code(mock, "k") == expected
+
+
+def test_quota_counts_successes_then_10012(mock: MockServer) -> None:
+    mock.configure({"keys": {"per_key": {"k": {"quota": 2}}}})
+    codes = [_code(mock, "k", magic_number(c)) for c in ["1", "234801", "2", "3", "5"]]
+    assert codes == [0, 234801, 0, 10012, 10012]
+    assert mock.usage["billable"] == 2
+    assert _code(mock, "other") == 0  # a quota is per key
+
+
+def test_default_quota_applies_to_every_key(mock: MockServer) -> None:
+    mock.configure({"keys": {"quota": 1}})
+    assert [_code(mock, "a"), _code(mock, "a"), _code(mock, "b")] == [0, 10012, 0]
+
+
+def test_trial_key_quota_answers_10013(mock: MockServer) -> None:
+    mock.configure({"keys": {"per_key": {"t": {"trial": True, "quota": 1}}}})
+    assert [_code(mock, "t"), _code(mock, "t")] == [0, 10013]
+
+
+def test_quota_is_exact_under_8_concurrent_threads(mock: MockServer) -> None:
+    limit = 37
+    mock.configure({"keys": {"per_key": {"shared": {"quota": limit}}}})
+    seen: Counter[int] = Counter()
+    lock = threading.Lock()
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        start.wait()
+        mine = [_code(mock, "shared") for _ in range(12)]
+        with lock:
+            seen.update(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert seen == {0: limit, 10012: 8 * 12 - limit}
+    assert mock.usage["billable"] == limit
+    assert mock.usage["by_key"] == {mock.requests[-1]["key"]: limit}
+
+
+def test_per_ip_rate_limit_answers_10011(mock: MockServer) -> None:
+    # A window of ten minutes: the test cannot straddle two windows by accident... unless it
+    # starts in the window's last moments, so allow the count to restart once.
+    mock.configure({"ips": {"rate": {"limit": 3, "window_s": 600}}})
+    codes = [_code(mock) for _ in range(5)]
+    assert codes.count(10011) >= 1
+    assert codes[:3] == [0, 0, 0]
+
+
+def test_banned_ip_answers_10008(mock: MockServer) -> None:
+    mock.configure({"ips": {"banned": ["127.0.0.1"]}})
+    assert _code(mock) == 10008
+
+
+def test_unknown_source_answers_10007(mock: MockServer) -> None:
+    mock.configure({"ips": {"sources": ["10.0.0.0/8"]}})
+    assert _code(mock) == 10007
+    mock.configure({"ips": {"sources": ["127.0.0.0/8"]}})
+    assert _code(mock) == 0
+
+
+@pytest.mark.parametrize(
+    ("window", "expected"),
+    [
+        ({"start": "2000-01-01", "end": "2999-01-01"}, 10020),
+        ({"start": "2000-01-01", "end": "2000-01-02"}, 0),
+    ],
+)
+def test_maintenance_window_answers_10020(
+    mock: MockServer, window: dict[str, Any], expected: int
+) -> None:
+    mock.configure({"maintenance": [window]})
+    assert _code(mock) == expected
+
+
+def test_internal_errors_are_seeded(mock: MockServer) -> None:
+    mock.configure({"seed": 3, "internal_errors": 0.3})
+    first = [_code(mock) for _ in range(30)]
+    mock.reset()
+    mock.configure({"seed": 3, "internal_errors": 0.3})
+    assert [_code(mock) for _ in range(30)] == first
+    assert set(first) == {0, 10014}
+
+
+def test_platform_is_judged_before_mobile(mock: MockServer) -> None:
+    mock.configure({"keys": {"allow": ["good"]}})
+    body = fetch(mock, {"key": "bad", "mobile": "nonsense"})
+    assert body["error_code"] == 10001
+
+
+def test_reset_clears_quota_journal_and_ledger(mock: MockServer) -> None:
+    mock.configure({"keys": {"quota": 1}})
+    assert [_code(mock), _code(mock)] == [0, 10012]
+    mock.reset()
+    assert mock.requests == []
+    assert mock.usage == {"billable": 0, "by_key": {}, "by_code": {}}
+    mock.configure({"keys": {"quota": 1}})
+    assert _code(mock) == 0
