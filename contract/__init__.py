@@ -30,7 +30,7 @@ from .codes import (
     tenure_code,
 )
 from .magic import MAGIC_BY_HASH, MAGIC_NUMBERS, MagicNumber, magic_number
-from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
+from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CALLBACK_PATTERN, JSONP_CONTENT_TYPE
 from .numbers import CUCC_PREFIXES, is_mobile_sha256, mobile_sha256, normalize_mobile
 from .validate import Report, Violation, validate, validate_report
 
@@ -54,6 +54,7 @@ __all__ = [
     "ENDPOINT",
     "ERROR_CODES",
     "FORM_CONTENT_TYPE",
+    "JSONP_CALLBACK_PATTERN",
     "JSONP_CONTENT_TYPE",
     "JSON_CONTENT_TYPE",
     "MAGIC_BY_HASH",

@@ -26,7 +26,12 @@ from .codes import (
     ErrorKind,
 )
 from .magic import MAGIC_NUMBERS
-from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
+from .media import (
+    FORM_CONTENT_TYPE,
+    JSON_CONTENT_TYPE,
+    JSONP_CALLBACK_PATTERN,
+    JSONP_CONTENT_TYPE,
+)
 
 __all__ = [
     "CODES_BEGIN",
@@ -58,7 +63,6 @@ _SHA256_PATTERN = "^[0-9a-fA-F]{64}$"
 # "J" + yyyyMMddHHmmss + at least 4 digits; live orderids may carry more (wire-facts).
 # Whether the timestamp is a real date, and the strict 4 digits, are checked by validate.
 _ORDERID_PATTERN = "^J[0-9]{18}[0-9A-Za-z]*$"
-_CALLBACK_PATTERN = "^[A-Za-z_$][0-9A-Za-z_$.]*$"
 
 
 def _codes(kind: ErrorKind) -> list[int]:
@@ -92,8 +96,7 @@ def _request() -> dict[str, Any]:
             },
             "callback": {
                 "type": "string",
-                "pattern": _CALLBACK_PATTERN,
-                "maxLength": 128,
+                "pattern": JSONP_CALLBACK_PATTERN,
                 "description": "JSONP: wrap the JSON answer as callback(...).",
             },
         },

@@ -43,8 +43,9 @@ def test_openapi_has_named_example_for_every_code() -> None:
     names = [f"tenure_{c}" for c in contract.TENURE_CODES]
     names += [f"error_{c}" for c in contract.ERROR_CODES]
     assert list(EXAMPLES) == names
-    answer = DOCUMENT["components"]["responses"]["Answer"]["content"][JSON_CONTENT_TYPE]
-    assert list(answer["examples"]) == names
+    content = DOCUMENT["components"]["responses"]["Answer"]["content"]
+    assert list(content) == [JSON_CONTENT_TYPE, contract.JSONP_CONTENT_TYPE]
+    assert list(content[JSON_CONTENT_TYPE]["examples"]) == names
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))

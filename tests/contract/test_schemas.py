@@ -71,3 +71,24 @@ def test_schemas_docstring_example_runs() -> None:
     result = doctest.testmod(schemas)
     assert result.attempted > 0
     assert result.failed == 0
+
+
+@pytest.mark.parametrize(
+    ("callback", "valid"),
+    [
+        ("cb", True),
+        ("jQuery1124_1579", True),
+        ("$.app.handle", True),
+        ("a" * 64, True),
+        ("a" * 65, False),
+        ("a.b.c.d.e.f", False),
+        ("a..b", False),
+        ("alert(1)", False),
+        ("<script>", False),
+        ("1cb", False),
+        ("", False),
+    ],
+)
+def test_jsonp_callback_pattern(callback: str, valid: bool) -> None:
+    params = {"key": "k", "mobile": "a" * 64, "callback": callback}
+    assert schemas.validator("request").is_valid(params) is valid
