@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -257,3 +261,50 @@ def test_key_and_number_absent_from_everything_captured(
     for text in captured:
         assert KEY not in text
         assert phone not in text
+
+
+def _juhe_tenure(*argv: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:
+    script = Path(sys.executable).parent / "juhe-tenure"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "client.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "JUHE_KEY"}
+    if key is not None:
+        env["JUHE_KEY"] = key
+    return subprocess.run(
+        [*command, *argv], capture_output=True, text=True, env=env, timeout=60, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "shown"),
+    [
+        ("3", 0, '"code": "3"'),
+        (234803, 1, '"error": "NoRecordError"'),
+        (10001, 1, '"error_code": 10001'),
+    ],
+    ids=["tenure-3", "no-record", "invalid-key"],
+)
+def test_juhe_tenure_command_against_the_mock(
+    mock: Mock, code: str | int, status: int, shown: str
+) -> None:
+    done = _juhe_tenure("query", magic_number(code), "--base-url", mock.url, "--json")
+    assert done.returncode == status, done.stderr
+    data = json.loads(done.stdout)
+    assert shown in json.dumps(data, ensure_ascii=False)
+    assert KEY not in done.stdout + done.stderr
+    [call] = mock.journal()
+    assert call["mobile"] == MAGIC_NUMBERS[magic_number(code)].sha256
+
+
+def test_juhe_tenure_command_hash_and_text_output(mock: Mock) -> None:
+    magic = MAGIC_NUMBERS[magic_number("99")]
+    done = _juhe_tenure("query", "--hash", magic.sha256, "--base-url", mock.url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("tenure code 99: ")
+
+
+def test_juhe_tenure_command_usage_problems_exit_2(mock: Mock) -> None:
+    assert _juhe_tenure("query", "12345", "--base-url", mock.url).returncode == 2
+    assert (
+        _juhe_tenure("query", magic_number("1"), "--base-url", mock.url, key=None).returncode == 2
+    )
+    assert mock.journal() == []
