@@ -19,6 +19,7 @@ from typing import Any
 
 from .app import REQUEST_LOG, create_app
 from .config import ConfigError
+from .docs import magic_table_markdown
 from .runtime import MockConfig
 from .schema import SCENARIO_SCHEMA
 from .server import make_server
@@ -75,6 +76,10 @@ def _parser() -> argparse.ArgumentParser:
         "--print-schema", action="store_true",
         help="print the scenario document's JSON Schema and exit",
     )  # fmt: skip
+    parser.add_argument(
+        "--print-magic-table", action="store_true",
+        help="print the magic numbers as a Markdown table and exit",
+    )  # fmt: skip
     return parser
 
 
@@ -99,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.print_schema:
         print(json.dumps(SCENARIO_SCHEMA, ensure_ascii=False, indent=2))
         return 0
+    if args.print_magic_table:
+        print(magic_table_markdown(), end="")
+        return 0
     if args.threads < 1:
         print("juhe-mock: --threads: must be at least 1", file=sys.stderr)
         return EXIT_CONFIG
@@ -116,9 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     _configure_logging(args.log_format)
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"juhe-mock serving on http://{host}:{server.effective_port}", flush=True)
+    # Handlers first: a script may signal as soon as it has read the serving line.
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
+    print(f"juhe-mock serving on http://{host}:{server.effective_port}", flush=True)
     try:
         server.run()  # returns after SystemExit, having shut its worker threads down
     finally:

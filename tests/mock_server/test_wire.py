@@ -1,0 +1,136 @@
+"""Wire bytes, orderids and the deterministic default, without HTTP."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import Counter
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contract import ERROR_CODES, TENURE_CODES, error_body, success_body
+from mock_server.config import compile_scenario, default_document
+from mock_server.engine import Call, Decision, Engine
+from mock_server.store import InMemoryStore
+from mock_server.wire import OrderIds, encode, jsonp, render
+
+from .conftest import check_body
+
+ORDERID = re.compile(r"J(\d{14})(\d{4})")
+HASHES = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
+
+
+def _compact(body: dict[str, object]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@pytest.mark.parametrize("code", list(TENURE_CODES))
+def test_success_bytes_equal_contract_body(code: str) -> None:
+    orderid = "J202501011200000042"
+    data = render(Decision(0, tenure=code), orderid)
+    assert data == _compact(success_body(code, orderid))
+    check_body(json.loads(data))
+
+
+@pytest.mark.parametrize("code", list(ERROR_CODES))
+def test_error_bytes_equal_contract_body_in_key_order(code: int) -> None:
+    data = render(Decision(code), None)
+    assert data == _compact(error_body(code))
+    assert list(json.loads(data)) == list(error_body(code))
+    assert "\\u" not in data.decode("utf-8")  # Chinese text is sent as UTF-8, not escaped
+
+
+def test_custom_reason_and_detail_render() -> None:
+    assert json.loads(render(Decision(10012, reason="当前可请求的次数不足"), None))["reason"] == (
+        "当前可请求的次数不足"
+    )
+    assert json.loads(render(Decision(234802, detail="x"), None))["reason"] == "参数错误:x"
+
+
+@pytest.mark.parametrize(
+    ("callback", "wrapped"),
+    [("cb", True), ("jQuery_1.cb$2", True), ("", False), ("a(b)", False), ("<script>", False)],
+)
+def test_jsonp_wraps_only_safe_names(callback: str, wrapped: bool) -> None:
+    out = jsonp(b"{}", callback)
+    assert (out == f"{callback}({{}})".encode()) is wrapped
+    assert wrapped or out == b"{}"
+
+
+def test_encode_keeps_insertion_order() -> None:
+    assert encode({"b": 1, "a": "中"}) == '{"b":1,"a":"中"}'.encode()
+
+
+def test_orderid_format_is_beijing_time() -> None:
+    ids = OrderIds(InMemoryStore(), clock=lambda: 0.0)  # 1970-01-01 08:00:00 in Beijing
+    assert ids.next() == "J197001010800000000"
+    assert ids.next() == "J197001010800000001"
+
+
+def test_orderid_runs_into_next_second_when_full() -> None:
+    store = InMemoryStore()
+    ids = OrderIds(store, clock=lambda: 0.0)
+    made = [ids.next() for _ in range(10_002)]
+    assert len(set(made)) == 10_002
+    assert made[9_999] == "J197001010800009999"
+    assert made[10_000] == "J197001010800010000"  # the logical clock moved on a second
+    assert all(ORDERID.fullmatch(m) for m in made)
+
+
+def test_orderids_unique_across_threads_sharing_a_store() -> None:
+    store = InMemoryStore()
+    makers = [OrderIds(store, clock=lambda: 100.0) for _ in range(4)]
+    out: list[str] = []
+    lock = threading.Lock()
+
+    def run(maker: OrderIds) -> None:
+        mine = [maker.next() for _ in range(3000)]
+        with lock:
+            out.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in makers * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(out) == len(set(out)) == 24_000
+
+
+def _engine(seed: int = 0, **doc: object) -> Engine:
+    merged = {**default_document(), **doc}
+    return Engine(compile_scenario(merged, seed=seed), InMemoryStore())
+
+
+class _NoHeaders:
+    def get(self, key: str) -> str | None:
+        return None
+
+
+@given(HASHES)
+def test_default_tenure_is_a_pure_function_of_hash_and_seed(mobile_hash: str) -> None:
+    first, second = _engine(7), _engine(7)
+    call = Call("GET", "k", mobile_hash.upper(), "127.0.0.1", _NoHeaders())
+    assert first.decide(call).tenure == second.decide(call).tenure
+    assert first.default_tenure(mobile_hash) in TENURE_CODES
+
+
+def test_default_distribution_is_mostly_long_tenure() -> None:
+    engine = _engine(0)
+    import hashlib
+
+    counts = Counter(
+        engine.default_tenure(hashlib.sha256(str(i).encode()).hexdigest()) for i in range(4000)
+    )
+    assert counts.most_common(1)[0][0] == "5"
+    assert counts["5"] > 0.5 * 4000
+    assert set(counts) == set(TENURE_CODES)
+
+
+def test_missing_key_beats_everything() -> None:
+    engine = _engine(rules=[{"then": {"tenure": "1"}}])
+    decision = engine.decide(Call("GET", "", "zz", "127.0.0.1", _NoHeaders()))
+    assert decision.error_code == 10001
+    assert decision.step == "validation"
