@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 ## Start the mock server on its embedded default scenarios (Ctrl-C stops it).
 serve: $(STAMP)
-	$(PY) -m contract
+	$(VENV)/bin/juhe-mock
 
 ## Run the whole test suite.
 test: $(STAMP)
