@@ -81,6 +81,11 @@ class JuheError(Exception):
     def _message(self) -> str:
         return f"{self.error_code} {self.reason}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The constructors take more than the message, so the default (cls(*args)) cannot
+        # rebuild them: errors cross process pools and task queues by pickle.
+        return (_restore, (type(self), self.args, self.__dict__))
+
     @property
     def entry(self) -> ErrorCode | None:
         """The catalogue entry for the code; ``None`` for codes it does not know."""
@@ -193,6 +198,13 @@ class InvalidResponseError(TransportError):
         first = self.violations[0]
         more = f" (+{len(self.violations) - 1} more)" if len(self.violations) > 1 else ""
         return f"{self.reason}: {first.field}: {first.message}{more}"
+
+
+def _restore(cls: type[JuheError], args: tuple[Any, ...], state: dict[str, Any]) -> JuheError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 #: The exception class for each family; a test proves every family has exactly one.

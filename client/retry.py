@@ -6,7 +6,8 @@ gateway's 5xx). Nothing else is: an answer with ``error_code`` 0 was billed, quo
 errors give the same answer again, and a garbled answer may have been billed too.
 
 Attempts are capped (``max_retries``) and so is the total time: a retry whose wait would
-end after ``max_total_time`` seconds from the first attempt is not made.
+end after ``max_total_time`` seconds from the first attempt is not made, so a call lasts at
+most that long plus one request's timeout.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 import client
@@ -107,3 +109,23 @@ def test_transport_error_retryable_only_before_an_answer(
     assert exc.error_code is None
     assert exc.retryable is retryable
     assert str(exc) == "what happened"
+
+
+@pytest.mark.parametrize("code", [*ERROR_CODES, 999])
+def test_error_survives_pickle_with_its_fields(code: int) -> None:
+    exc = error_for(code, "原因", {"error_code": code})
+    copy = pickle.loads(pickle.dumps(exc))
+    assert type(copy) is type(exc)
+    assert (copy.error_code, copy.reason, copy.body, str(copy)) == (
+        code,
+        "原因",
+        {"error_code": code},
+        str(exc),
+    )
+
+
+def test_transport_error_survives_pickle_with_its_fields() -> None:
+    exc = client.HTTPStatusError("HTTP 502", answered=False, status=502)
+    copy = pickle.loads(pickle.dumps(exc))
+    assert type(copy) is client.HTTPStatusError
+    assert (copy.status, copy.answered, copy.retryable, str(copy)) == (502, False, True, "HTTP 502")

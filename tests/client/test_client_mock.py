@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from client import (
     RequestTimeout,
     Tenure,
     TenureClient,
+    hash_mobile,
 )
 from contract import ERROR_CODES, MAGIC_NUMBERS, TENURE_CODES, magic_number, validate
 
@@ -224,6 +226,13 @@ def test_slow_answer_raises_request_timeout(mock: Mock, answers: Answers) -> Non
     ):
         api.query(phone)
     assert answers.received == []
+    # The mock records the call once its latency has passed: wait for it here, so that the
+    # entry does not land in the next test's journal.
+    deadline = time.monotonic() + 30
+    while not mock.journal() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [call] = mock.journal()
+    assert call["mobile"] == hash_mobile(phone)
 
 
 def test_key_and_number_absent_from_everything_captured(
