@@ -257,6 +257,25 @@ def _mobiles(value: str | list[str], source: str, path: str) -> frozenset[str]:
     return frozenset(hashes)
 
 
+def _raw_body(doc: Mapping[str, Any], kind: FaultKind, source: str, path: str) -> tuple[bytes, str]:
+    """The bytes and Content-Type of a ``raw`` fault: exactly one of ``json`` and ``text``."""
+    given = [name for name in ("json", "text") if name in doc]
+    if kind is not FaultKind.RAW:
+        extra = [*given, *(["content_type"] if "content_type" in doc else [])]
+        if extra:
+            raise ConfigError(source, f"{path}.{extra[0]}", "only a 'raw' fault takes it")
+        return b"", ""
+    if len(given) != 1:
+        raise ConfigError(source, f"{path}.fault", "a 'raw' fault needs exactly one of json, text")
+    if given == ["json"]:
+        payload = json.dumps(doc["json"], ensure_ascii=False, separators=(",", ":")).encode()
+        default_type = "application/json;charset=utf-8"
+    else:
+        payload = doc["text"].encode("utf-8")
+        default_type = "text/plain;charset=utf-8"
+    return payload, doc.get("content_type", default_type)
+
+
 def _outcome(doc: Mapping[str, Any], source: str, path: str) -> Outcome:
     from contract import ERROR_CODES
 
@@ -268,12 +287,15 @@ def _outcome(doc: Mapping[str, Any], source: str, path: str) -> Outcome:
             raise ConfigError(source, f"{path}.fault", why)
         if kind is FaultKind.STATUS and "status" not in doc:
             raise ConfigError(source, f"{path}.status", "a 'status' fault needs a status")
+        payload, content_type = _raw_body(doc, kind, source, path)
         fault = Fault(
             kind,
             status=doc.get("status", 200),
             body=doc.get("body", "html"),
             chunk=doc.get("chunk", 1),
             interval=doc.get("interval", 0.05),
+            payload=payload,
+            content_type=content_type,
         )
     error = doc.get("error")
     if "detail" in doc and error is not None and not ERROR_CODES[error].takes_detail:

@@ -62,6 +62,9 @@ def apply_fault(fault: Fault, payload: bytes, content_type: str) -> FaultRespons
         return fault.status, headers, [body]
     if kind is FaultKind.DROP:
         return 200, [("Content-Type", content_type)], _dropped()
+    if kind is FaultKind.RAW:
+        raw = [("Content-Type", fault.content_type), ("Content-Length", str(len(fault.payload)))]
+        return fault.status, raw, [fault.payload]
     if kind is FaultKind.MALFORMED:
         payload = malformed(payload)
     elif kind is FaultKind.TRUNCATED:

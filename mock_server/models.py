@@ -45,7 +45,7 @@ def unit_interval(seed: int, *parts: object) -> float:
 
 
 class FaultKind(str, Enum):
-    """HTTP-level faults. The first two replace the answer; the other three damage it.
+    """HTTP-level faults. STATUS, DROP and RAW replace the answer; the other three damage it.
 
     Billing follows the vendor: an answer that a fault damages on its way (malformed,
     truncated, drip) was still produced, so a damaged success is billed; an answer that a
@@ -57,10 +57,11 @@ class FaultKind(str, Enum):
     MALFORMED = "malformed"  # HTTP 200 with the answer's JSON made invalid
     TRUNCATED = "truncated"  # the answer's JSON cut in half
     DRIP = "drip"  # the answer sent a few bytes at a time
+    RAW = "raw"  # exactly the given status, content type and bytes (contract-drift tests)
 
     @property
     def replaces_answer(self) -> bool:
-        return self in (FaultKind.STATUS, FaultKind.DROP)
+        return self in (FaultKind.STATUS, FaultKind.DROP, FaultKind.RAW)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ class Fault:
     body: str = "html"  # for STATUS: "html" or "empty"
     chunk: int = 1  # for DRIP: bytes per chunk
     interval: float = 0.05  # for DRIP: seconds between chunks
+    payload: bytes = b""  # for RAW: the body, byte for byte
+    content_type: str = ""  # for RAW: the Content-Type header
 
 
 @dataclass(frozen=True)

@@ -44,11 +44,14 @@ _OUTCOME = {
         "error": {"enum": list(ERROR_CODES)},
         "reason": {"type": "string", "minLength": 1, "maxLength": 500},
         "detail": {"type": "string", "minLength": 1, "maxLength": 200},
-        "fault": {"enum": ["status", "drop", "malformed", "truncated", "drip"]},
+        "fault": {"enum": ["status", "drop", "malformed", "truncated", "drip", "raw"]},
         "status": {"type": "integer", "minimum": 100, "maximum": 599},
         "body": {"enum": ["html", "empty"]},
         "chunk": {"type": "integer", "minimum": 1, "maximum": 65536},
         "interval": _SECONDS,
+        "json": {"description": "for a raw fault: any JSON value, sent compact, keys in order"},
+        "text": {"type": "string", "maxLength": 100000, "description": "for a raw fault"},
+        "content_type": {"type": "string", "minLength": 1, "maxLength": 200},
         "latency": {
             "oneOf": [
                 _SECONDS,
@@ -64,6 +67,9 @@ _OUTCOME = {
         "body": ["fault"],
         "chunk": ["fault"],
         "interval": ["fault"],
+        "json": ["fault"],
+        "text": ["fault"],
+        "content_type": ["fault"],
     },
 }
 
