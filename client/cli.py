@@ -105,9 +105,14 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None) -> int
         print(f"{PROG}: set {KEY_VARIABLE} to your Juhe key", file=sys.stderr)
         return EXIT_USAGE
     try:
-        with TenureClient(
+        api = TenureClient(
             key, base_url=args.base_url, timeout=args.timeout, max_retries=args.retries
-        ) as api:
+        )
+    except ValueError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        with api:
             if args.mobile_sha256 is not None:
                 result = api.query_hash(args.mobile_sha256)
             else:

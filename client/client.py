@@ -79,6 +79,8 @@ class TenureClient:
     ) -> None:
         if not isinstance(key, str) or not key:
             raise ValueError("key must be a non-empty string")
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
         self._key = key
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + PATH

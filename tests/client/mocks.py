@@ -31,6 +31,8 @@ class Answers:
 
     def __init__(self) -> None:
         self.received: list[tuple[int, bytes]] = []
+        #: Set by a test that makes the mock send faults (5xx, garbled bodies) on purpose.
+        self.faults_expected = False
 
     def hook(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.received.append((response.status_code, response.content))

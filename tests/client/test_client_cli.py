@@ -130,9 +130,10 @@ def test_cli_connection_refused_exits_2(
         ["query", PHONE, "--timeout", "0"],
         ["lookup", PHONE],
         [],
+        ["query", PHONE, "--base-url", "apis.juhe.cn"],
     ],
     ids=["short-number", "bad-hash", "no-target", "both", "neg-retries", "zero-timeout",
-         "bad-command", "nothing"],
+         "bad-command", "nothing", "base-url-without-scheme"],
 )  # fmt: skip
 def test_cli_usage_problem_exits_2_without_a_request(scripted: Any, argv: list[str]) -> None:
     adapter = scripted()

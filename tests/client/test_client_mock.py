@@ -29,6 +29,7 @@ from client import (
     RequestTimeout,
     Tenure,
     TenureClient,
+    TransportError,
     hash_mobile,
 )
 from contract import ERROR_CODES, MAGIC_NUMBERS, TENURE_CODES, magic_number, validate
@@ -62,7 +63,7 @@ def mock(running_mock: Mock) -> Mock:
 def answers() -> Iterator[Answers]:
     recorded = Answers()
     yield recorded
-    if not getattr(recorded, "faults_expected", False):
+    if not recorded.faults_expected:
         recorded.check()
 
 
@@ -181,9 +182,14 @@ def test_provider_failure_retries_stop_at_max_retries(
     ids=["502", "drop", "malformed", "truncated"],
 )
 def test_mock_fault_raises_transport_error_retried_only_before_an_answer(
-    api: TenureClient, mock: Mock, answers: Answers, fault: dict[str, Any], cls: type, calls: int
+    api: TenureClient,
+    mock: Mock,
+    answers: Answers,
+    fault: dict[str, Any],
+    cls: type[TransportError],
+    calls: int,
 ) -> None:
-    answers.faults_expected = True  # type: ignore[attr-defined]
+    answers.faults_expected = True
     phone = "13012345678"
     mock.configure({"rules": [{"when": {"mobile": phone}, "then": fault}]})
     with pytest.raises(cls) as info:
@@ -197,7 +203,7 @@ def test_mock_fault_raises_transport_error_retried_only_before_an_answer(
 def test_fault_then_success_is_retried_to_a_result(
     api: TenureClient, mock: Mock, answers: Answers
 ) -> None:
-    answers.faults_expected = True  # type: ignore[attr-defined]
+    answers.faults_expected = True
     phone = "13012345678"
     mock.configure(
         {

@@ -144,7 +144,13 @@ def test_client_leaves_a_given_session_open(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_client_configuration_is_keyword_only() -> None:
     with pytest.raises(TypeError):
-        TenureClient(KEY, BASE_URL)  # type: ignore[misc]
+        TenureClient(KEY, BASE_URL)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("base_url", ["apis.juhe.cn", "ftp://apis.juhe.cn", ""])
+def test_client_refuses_base_url_without_http_scheme(base_url: str) -> None:
+    with pytest.raises(ValueError):
+        TenureClient(KEY, base_url=base_url)
 
 
 @pytest.mark.parametrize("key", ["", None, 123])
