@@ -23,6 +23,7 @@ from .docs import magic_table_markdown
 from .runtime import MockConfig
 from .schema import SCENARIO_SCHEMA
 from .server import make_server
+from .workers import StateError, add_scale_options, open_state, serve_workers
 
 __all__ = ["main"]
 
@@ -72,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         help="require this token on /__admin (then it answers non-loopback clients too)",
     )  # fmt: skip
     parser.add_argument("--log-format", choices=["text", "json"], default="text")
+    add_scale_options(parser)
     parser.add_argument(
         "--print-schema", action="store_true",
         help="print the scenario document's JSON Schema and exit",
@@ -110,9 +112,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.threads < 1:
         print("juhe-mock: --threads: must be at least 1", file=sys.stderr)
         return EXIT_CONFIG
+    if args.workers < 1:
+        print("juhe-mock: --workers: must be at least 1", file=sys.stderr)
+        return EXIT_CONFIG
+    if args.workers > 1:
+        return serve_workers(args)
+    try:
+        store = open_state(args.state, args.namespace)
+    except StateError as error:
+        print(f"juhe-mock: {error}", file=sys.stderr)
+        return EXIT_CONFIG
     try:
         app = create_app(
-            MockConfig(scenarios=args.scenarios, seed=args.seed, admin_token=args.admin_token)
+            MockConfig(
+                scenarios=args.scenarios, seed=args.seed, admin_token=args.admin_token, store=store
+            )
         )
     except ConfigError as error:
         print(f"juhe-mock: {error}", file=sys.stderr)
