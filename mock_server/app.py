@@ -29,7 +29,7 @@ from .engine import Call, Decision
 from .faults import apply_fault
 from .models import BEIJING
 from .runtime import MockConfig, MockRuntime
-from .wire import CONTENT_TYPE, encode, jsonp, render
+from .wire import CONTENT_TYPE, encode, render, wrap
 
 __all__ = ["EXTENSION", "REQUEST_LOG", "create_app", "runtime_of"]
 
@@ -88,13 +88,13 @@ def query() -> Response:
         orderid = runtime.orderids.next()
     if decision.billable and decision.key_fp is not None and decision.tenure is not None:
         runtime.store.ledger_add(decision.key_fp, decision.tenure)
-    payload = jsonp(render(decision, orderid), values.get("callback"))
+    payload, content_type = wrap(render(decision, orderid), values.get("callback"))
     if decision.latency:
         time.sleep(decision.latency)
     _record(runtime, decision, started)
     if decision.fault is None:
-        return Response(payload, content_type=CONTENT_TYPE)
-    status, headers, body = apply_fault(decision.fault, payload, CONTENT_TYPE)
+        return Response(payload, content_type=content_type)
+    status, headers, body = apply_fault(decision.fault, payload, content_type)
     return Response(body, status=status, headers=headers, direct_passthrough=True)
 
 

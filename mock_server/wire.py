@@ -1,8 +1,9 @@
 """Decisions onto the wire: the exact bytes of each body, as ``contract.bodies`` shapes them.
 
 Bodies are compact UTF-8 JSON (``ensure_ascii=False``) in the contract's key order, served
-as ``application/json;charset=utf-8``. The bytes of every default error body and the
-template of the success body are built once, at import.
+as ``contract.JSON_CONTENT_TYPE`` (a JSONP answer as ``contract.JSONP_CONTENT_TYPE``). The
+bytes of every default error body and the template of the success body are built once, at
+import.
 """
 
 from __future__ import annotations
@@ -15,17 +16,27 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from contract import ERROR_CODES, SUCCESS_CODE, TENURE_CODES, error_body, success_body
+from contract import (
+    ERROR_CODES,
+    JSON_CONTENT_TYPE,
+    JSONP_CALLBACK_PATTERN,
+    JSONP_CONTENT_TYPE,
+    SUCCESS_CODE,
+    TENURE_CODES,
+    error_body,
+    success_body,
+)
 
 from .engine import Decision
 from .models import BEIJING
 from .store import ORDERID_PREFIX, Store
 
-__all__ = ["CONTENT_TYPE", "OrderIds", "body_of", "encode", "jsonp", "render"]
+__all__ = ["CONTENT_TYPE", "OrderIds", "body_of", "encode", "jsonp", "render", "wrap"]
 
-CONTENT_TYPE = "application/json;charset=utf-8"
-#: A JSONP callback we echo back: a JavaScript name path, nothing that could inject markup.
-_CALLBACK = re.compile(r"[A-Za-z_$][\w$]{0,63}(\.[A-Za-z_$][\w$]{0,63}){0,4}")
+CONTENT_TYPE = JSON_CONTENT_TYPE
+#: A JSONP callback we echo back: the contract's pattern (ASCII names only, so that no
+#: markup can be injected and the name always encodes as ASCII).
+_CALLBACK = re.compile(JSONP_CALLBACK_PATTERN)
 _ORDERIDS_PER_SECOND = 10_000
 
 
@@ -64,11 +75,16 @@ def render(decision: Decision, orderid: str | None) -> bytes:
     return encode(body_of(decision, orderid))
 
 
+def wrap(payload: bytes, callback: str | None) -> tuple[bytes, str]:
+    """The bytes and content type to send: JSONP for a valid ``callback``, else plain JSON."""
+    if not callback or _CALLBACK.fullmatch(callback) is None:
+        return payload, CONTENT_TYPE
+    return callback.encode("ascii") + b"(" + payload + b")", JSONP_CONTENT_TYPE
+
+
 def jsonp(payload: bytes, callback: str | None) -> bytes:
     """Wrap the body for a valid JSONP ``callback``; anything else gets plain JSON."""
-    if not callback or _CALLBACK.fullmatch(callback) is None:
-        return payload
-    return callback.encode("ascii") + b"(" + payload + b")"
+    return wrap(payload, callback)[0]
 
 
 class OrderIds:
