@@ -14,7 +14,7 @@ from typing import Any
 from . import clientcost, facts, load, report, wiremock
 from .answer import DEFAULT_KEY
 from .procs import stop_all
-from .runner import Plan, log, measure
+from .runner import Plan, Subject, log, measure_all
 from .targets import BENCH, REPO, bare_stub, bare_stub_granian, juhe_mock, wiremock_target
 
 
@@ -25,7 +25,8 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--profile", action="store_true", help="cProfile the mock's hot path")
     p.add_argument("--launches", type=int, default=5, help="launches for the start-up median")
     p.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds at c=32")
-    p.add_argument("--duration", type=float, default=5.0, help="seconds per load run")
+    p.add_argument("--duration", type=float, default=4.0, help="seconds per load run")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of load runs")
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--no-wiremock", action="store_true", help="skip WireMock")
     p.add_argument(
@@ -37,7 +38,9 @@ def _parser() -> argparse.ArgumentParser:
         default=2,
         help="also serve the bare stub on granian with N workers (0: don't)",
     )
-    p.add_argument("--stub-threads", type=int, default=4, help="waitress threads of the stub")
+    p.add_argument(
+        "--stub-threads", type=int, default=8, help="waitress threads of the stub (as juhe-mock)"
+    )
     p.add_argument(
         "--mock-arg", action="append", default=[], help="extra flag for juhe-mock (repeatable)"
     )
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    plan = Plan(args.launches, args.warmup, args.duration, args.loadgen)
+    plan = Plan(args.launches, args.warmup, args.duration, args.rounds, args.loadgen)
     run_facts = facts.machine_facts(REPO)
     notes: list[str] = []
     if args.loadgen == "python" or (args.loadgen == "auto" and load.wrk_path() is None):
@@ -110,21 +113,21 @@ def _bench(args: argparse.Namespace) -> int:
             )
             return {"client_cost": cost}
 
+        subjects: list[Subject] = []
         if args.skip_mock:
             notes.append("juhe-mock skipped: --skip-mock")
         else:
-            mock = juhe_mock(args.key, args.mock_arg)
-            results["juhe-mock"] = measure(mock, plan, logs, args.key, True, client_extra)
-        stub = bare_stub(args.key, args.stub_threads)
-        results["bare-stub"] = measure(stub, plan, logs, args.key)
+            subjects.append(Subject(juhe_mock(args.key, args.mock_arg), True, client_extra))
+        subjects.append(Subject(bare_stub(args.key, args.stub_threads)))
         if args.granian_workers > 0:
             alt = bare_stub_granian(args.key, args.granian_workers)
             if alt is None:
                 notes.append("granian not installed (dev extra): the what-if rows are missing")
             else:
-                results["bare-stub-granian"] = measure(alt, plan, logs, args.key)
+                subjects.append(Subject(alt))
         if wm_target is not None:
-            results["wiremock"] = measure(wm_target, plan, logs, args.key)
+            subjects.append(Subject(wm_target))
+        results.update(measure_all(subjects, plan, logs, args.key))
     run_facts["load_average_at_end"] = facts.load_average()
     rows = report.build_rows(
         results.get("juhe-mock"),
@@ -175,9 +178,11 @@ def _markdown(
         "are what counts.",
         "",
         f"Start-up: median of {plan.launches} launches, spawn to first correct answer. Load: "
-        f"{plan.warmup_s:g} s warm-up at c=32, then {plan.duration_s:g} s at each concurrency "
-        "over keep-alive connections. Memory: the highest summed RSS (or VmHWM) of every "
-        "process in the server's process group over its loaded launch.",
+        f"all servers up at once; {plan.warmup_s:g} s warm-up each at c=32, then "
+        f"{plan.rounds} interleaved rounds of {plan.duration_s:g} s per server and "
+        "concurrency over keep-alive connections; each figure is the median over the rounds. "
+        "Memory: the highest summed RSS (or VmHWM) of every process in the server's process "
+        "group over its loaded launch. Client: median per call over sequential calls.",
         "",
         report.markdown_table(rows),
     ]
@@ -186,6 +191,11 @@ def _markdown(
     lines += ["Servers:", ""]
     for res in results.values():
         lines.append(f"- **{res['name']}**: {res['note']}")
+    lines += [
+        "",
+        "Figures per round are in the JSON beside this file. Hot-path profile and what "
+        "would close each missed target: `bench/README.md`.",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,11 @@
-"""One server's measurements: start-up over several launches, then load and memory."""
+"""The measurements: start-up over separate launches, then every server under load in
+interleaved rounds.
+
+A shared machine's background load comes and goes; measuring server A for a minute and then
+server B would fold that drift into the ratio. So all servers under test are up at once
+(idle ones cost nothing measurable), and each round loads each server in turn at every
+concurrency; a figure is the median over the rounds.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from .answer import is_correct, query_path
-from .load import run_load
-from .procs import ServerProcess
+from .load import LoadResult, run_load
+from .procs import ServerProcess, group_pids
 from .targets import Target
 
 
@@ -23,7 +30,8 @@ class Plan:
 
     launches: int = 5
     warmup_s: float = 5.0
-    duration_s: float = 5.0
+    duration_s: float = 4.0
+    rounds: int = 3
     loadgen: str = "auto"
     concurrencies: tuple[int, ...] = (1, 32)
 
@@ -47,16 +55,14 @@ def check_answer(server: ServerProcess, path: str, validate: bool) -> dict[str, 
     status, payload = fetch(server, path)
     if not is_correct(status, payload):
         raise RuntimeError(f"{server.name} answered wrongly: {status} {payload[:200]!r}")
-    body = json.loads(payload)
+    body: dict[str, Any] = json.loads(payload)
     if validate:
-        try:
-            from contract import validate as contract_validate  # type: ignore[attr-defined]
-        except ImportError:
-            return body  # type: ignore[no-any-return]
+        from contract import validate as contract_validate
+
         violations = contract_validate(body, strict=True)
         if violations:
             raise RuntimeError(f"{server.name} broke the contract: {violations}")
-    return body  # type: ignore[no-any-return]
+    return body
 
 
 def startup_times(target: Target, plan: Plan, log_dir: Path) -> list[float]:
@@ -73,53 +79,82 @@ def startup_times(target: Target, plan: Plan, log_dir: Path) -> list[float]:
     return times
 
 
-def measure(
-    target: Target,
-    plan: Plan,
-    log_dir: Path,
-    key: str,
-    validate: bool = False,
-    extra: Callable[[ServerProcess], dict[str, Any]] | None = None,
-) -> dict[str, Any]:
-    """Start-up median, then one launch under warm-up and load with memory sampled."""
-    result: dict[str, Any] = {"name": target.name, "note": target.note}
-    starts = startup_times(target, plan, log_dir)
-    result["startup_s"] = {"median": statistics.median(starts), "all": starts}
-    path = query_path(key)
-    server = target.new(log_dir)
-    try:
-        server.launch()
-        server.wait_first_answer()
-        sampler = server.start_sampling()
-        result["answer"] = check_answer(server, path, validate)
-        log(f"{target.name}: warm-up {plan.warmup_s:.0f} s at c=32")
-        run_load(server.base_url, path, 32, plan.warmup_s, plan.loadgen)
-        loads = {}
-        for c in plan.concurrencies:
-            res = run_load(server.base_url, path, c, plan.duration_s, plan.loadgen)
-            loads[str(c)] = res.as_dict()
-            log(
-                f"{target.name}: c={c}: {res.rps:,.0f} req/s, p50 {res.p50_ms:.2f} ms, "
-                f"p99 {res.p99_ms:.2f} ms, errors {res.errors} ({res.tool})"
-            )
-        result["load"] = loads
-        check_answer(server, path, validate)  # still right after the load
-        sampler.sample()
-        result["peak_memory_kib"] = sampler.peak_kib
-        result["memory_detail"] = {
-            "peak_rss_sum_kib": sampler.peak_rss_kib,
-            "peak_vmhwm_sum_kib": sampler.peak_hwm_kib,
-            "processes": len(set(_pids(server))),
+def _summary(runs: list[LoadResult]) -> dict[str, Any]:
+    """Median of each figure over the rounds, plus every round as measured."""
+    keys = ("rps", "p50_ms", "p90_ms", "p99_ms", "max_ms", "mean_ms")
+    out: dict[str, Any] = {k: statistics.median(getattr(r, k) for r in runs) for k in keys}
+    out["requests"] = sum(r.requests for r in runs)
+    out["errors"] = sum(r.errors for r in runs)
+    out["tool"] = runs[0].tool
+    out["rounds"] = [r.as_dict() for r in runs]
+    return out
+
+
+@dataclass
+class Subject:
+    """A server under load: its target, its live launch, whether to contract-check it."""
+
+    target: Target
+    validate: bool = False
+    extra: Callable[[ServerProcess], dict[str, Any]] | None = None
+    server: ServerProcess | None = None
+
+
+def measure_all(
+    subjects: list[Subject], plan: Plan, log_dir: Path, key: str
+) -> dict[str, dict[str, Any]]:
+    """Start-up medians, then all servers up at once, warmed and loaded in rounds."""
+    results: dict[str, dict[str, Any]] = {}
+    for s in subjects:
+        starts = startup_times(s.target, plan, log_dir)
+        results[s.target.name] = {
+            "name": s.target.name,
+            "note": s.target.note,
+            "startup_s": {"median": statistics.median(starts), "all": starts},
         }
-        log(f"{target.name}: peak memory {sampler.peak_kib / 1024:.1f} MiB")
-        if extra is not None:
-            result.update(extra(server))
+    path = query_path(key)
+    try:
+        for s in subjects:
+            s.server = s.target.new(log_dir)
+            s.server.launch()
+            s.server.wait_first_answer()
+            s.server.start_sampling()
+            results[s.target.name]["answer"] = check_answer(s.server, path, s.validate)
+        for s in subjects:
+            assert s.server is not None
+            log(f"{s.target.name}: warm-up {plan.warmup_s:g} s at c=32")
+            run_load(s.server.base_url, path, 32, plan.warmup_s, plan.loadgen)
+        runs: dict[tuple[str, int], list[LoadResult]] = {}
+        for r in range(plan.rounds):
+            for s in subjects:
+                assert s.server is not None
+                for c in plan.concurrencies:
+                    res = run_load(s.server.base_url, path, c, plan.duration_s, plan.loadgen)
+                    runs.setdefault((s.target.name, c), []).append(res)
+                    log(
+                        f"round {r + 1}/{plan.rounds} {s.target.name} c={c}: {res.rps:,.0f} "
+                        f"req/s, p50 {res.p50_ms:.2f} ms, p99 {res.p99_ms:.2f} ms, "
+                        f"errors {res.errors} ({res.tool})"
+                    )
+        for s in subjects:
+            assert s.server is not None and s.server.sampler is not None
+            name = s.target.name
+            results[name]["load"] = {str(c): _summary(runs[(name, c)]) for c in plan.concurrencies}
+            check_answer(s.server, path, s.validate)  # still right after the load
+            sampler = s.server.sampler
+            sampler.sample()
+            results[name]["peak_memory_kib"] = sampler.peak_kib
+            results[name]["memory_detail"] = {
+                "peak_rss_sum_kib": sampler.peak_rss_kib,
+                "peak_vmhwm_sum_kib": sampler.peak_hwm_kib,
+                "processes": len(group_pids(s.server.proc.pid)) if s.server.proc else 0,
+            }
+            log(f"{name}: peak memory {sampler.peak_kib / 1024:.1f} MiB")
+        for s in subjects:
+            if s.extra is not None and s.server is not None:
+                results[s.target.name].update(s.extra(s.server))
     finally:
-        server.stop()
-    return result
-
-
-def _pids(server: ServerProcess) -> list[int]:
-    from .procs import group_pids
-
-    return group_pids(server.proc.pid) if server.proc else []
+        for s in subjects:
+            if s.server is not None:
+                s.server.stop()
+    return results
