@@ -1,0 +1,181 @@
+"""One contract for every Store: the same tests run on InMemoryStore and on RedisStore
+(against a real redis-server), and a Hypothesis property runs random operations on both
+and demands the same answers."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mock_server.redis_store import RedisStore
+from mock_server.store import ORDERID_PREFIX, InMemoryStore, Store
+
+from .conftest import RedisServer, namespace
+
+StoreFactory = Callable[..., Store]
+
+
+@pytest.fixture(params=["memory", "redis"])
+def make_store(request: pytest.FixtureRequest) -> Iterator[StoreFactory]:
+    """A factory of fresh stores of one kind (``journal_size`` may be given)."""
+    made: list[RedisStore] = []
+    if request.param == "memory":
+        yield lambda journal_size=1000: InMemoryStore(journal_size=journal_size)
+        return
+    server: RedisServer = request.getfixturevalue("redis_server")
+
+    def factory(journal_size: int = 1000) -> Store:
+        store = RedisStore(server.url(), namespace(), journal_size=journal_size)
+        made.append(store)
+        return store
+
+    yield factory
+    for store in made:
+        store.reset()
+        store.close()
+
+
+def test_store_satisfies_protocol(make_store: StoreFactory) -> None:
+    assert isinstance(make_store(), Store)
+
+
+def test_incr_counts_from_zero_and_get_reads(make_store: StoreFactory) -> None:
+    store = make_store()
+    assert store.get("c") == 0
+    assert store.incr("c") == 1
+    assert store.incr("c", 5) == 6
+    assert store.incr("c", ttl_s=60) == 7
+    assert store.get("c") == 7
+    assert store.get("other") == 0
+
+
+def test_take_if_below_stops_at_limit(make_store: StoreFactory) -> None:
+    store = make_store()
+    assert [store.take_if_below("q", 3) for _ in range(5)] == [True, True, True, False, False]
+    assert store.get("q") == 3
+    assert store.take_if_below("zero", 0) is False
+
+
+def test_take_if_below_exact_under_threads(make_store: StoreFactory) -> None:
+    store = make_store()
+    taken: list[bool] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        mine = [store.take_if_below("quota:k", 37) for _ in range(25)]
+        with lock:
+            taken.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(taken) == 200
+    assert taken.count(True) == 37
+    assert store.get("quota:k") == 37
+
+
+def test_window_hit_limits_each_window(make_store: StoreFactory) -> None:
+    store = make_store()
+    first = [store.window_hit("rate:ip", 10, 2, 100.0 + i) for i in range(3)]
+    assert first == [True, True, False]
+    assert store.window_hit("rate:ip", 10, 2, 110.0) is True  # a new window
+    assert store.window_hit("rate:other", 10, 2, 105.0) is True
+
+
+def test_journal_is_bounded_newest_last(make_store: StoreFactory) -> None:
+    store = make_store(journal_size=3)
+    for i in range(5):
+        store.journal_append({"i": i, "text": "中文", "nested": {"a": [1, None]}})
+    assert store.journal_list() == [
+        {"i": i, "text": "中文", "nested": {"a": [1, None]}} for i in (2, 3, 4)
+    ]
+    store.journal_clear()
+    assert store.journal_list() == []
+
+
+def test_ledger_counts_per_key_and_code(make_store: StoreFactory) -> None:
+    store = make_store()
+    assert store.ledger_snapshot() == {"billable": 0, "by_key": {}, "by_code": {}}
+    for fp, code in [("aa", "3"), ("aa", "5"), ("bb", "3")]:
+        store.ledger_add(fp, code)
+    assert store.ledger_snapshot() == {
+        "billable": 3,
+        "by_key": {"aa": 2, "bb": 1},
+        "by_code": {"3": 2, "5": 1},
+    }
+
+
+def test_reset_clears_all_but_orderid_counters(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.incr("times:r")
+    store.take_if_below("quota:k", 5)
+    store.window_hit("rate:ip", 10, 1, 100.0)
+    store.journal_append({"i": 1})
+    store.ledger_add("aa", "3")
+    order_key = f"{ORDERID_PREFIX}1700000000"
+    store.incr(order_key, ttl_s=3600)
+    store.reset()
+    assert store.get("times:r") == 0
+    assert store.get("quota:k") == 0
+    assert store.window_hit("rate:ip", 10, 1, 100.0) is True
+    assert store.journal_list() == []
+    assert store.ledger_snapshot() == {"billable": 0, "by_key": {}, "by_code": {}}
+    assert store.get(order_key) == 1
+
+
+# --- the two stores answer alike, operation by operation ---------------------------------
+
+_KEYS = st.sampled_from(["a", "b", "quota:x", f"{ORDERID_PREFIX}1"])
+_OPS = st.one_of(
+    st.tuples(st.just("incr"), _KEYS, st.integers(1, 3)),
+    st.tuples(st.just("get"), _KEYS),
+    st.tuples(st.just("take"), _KEYS, st.integers(0, 4)),
+    st.tuples(st.just("hit"), st.sampled_from(["r1", "r2"]), st.integers(1, 3),
+              st.floats(0, 50, allow_nan=False)),
+    st.tuples(st.just("append"), st.integers(0, 99)),
+    st.tuples(st.just("journal")),
+    st.tuples(st.just("ledger"), st.sampled_from(["f1", "f2"]), st.sampled_from(["1", "5"])),
+    st.tuples(st.just("usage")),
+    st.tuples(st.just("reset")),
+)  # fmt: skip
+
+
+def _apply(store: Store, op: tuple[Any, ...]) -> Any:
+    name = op[0]
+    if name == "incr":
+        return store.incr(op[1], op[2])
+    if name == "get":
+        return store.get(op[1])
+    if name == "take":
+        return store.take_if_below(op[1], op[2])
+    if name == "hit":
+        return store.window_hit(op[1], 10, op[2], op[3])
+    if name == "append":
+        return store.journal_append({"n": op[1]})
+    if name == "journal":
+        return store.journal_list()
+    if name == "ledger":
+        return store.ledger_add(op[1], op[2])
+    if name == "usage":
+        return store.ledger_snapshot()
+    return store.reset()
+
+
+@settings(max_examples=30, deadline=None)
+@given(ops=st.lists(_OPS, max_size=40))
+def test_redis_store_answers_like_memory(redis_server: RedisServer, ops: list[Any]) -> None:
+    memory = InMemoryStore(journal_size=4)
+    shared = RedisStore(redis_server.url(), namespace(), journal_size=4)
+    try:
+        for op in ops:
+            assert _apply(shared, op) == _apply(memory, op), op
+    finally:
+        shared.reset()
+        shared.close()
