@@ -1,0 +1,297 @@
+"""Probing a server that claims to be the API: one budgeted request, and the contract's verdict.
+
+:func:`send` asks once, through a :class:`~contract.budget.Budget` (a call that might be
+billed reserves a unit first); :func:`judge` says whether the answer keeps the contract
+(HTTP 200, a JSON object, ``contract.validate``, and the codes the probe expects).
+:func:`standard_probes` is the fixed set ``juhe-contract check`` runs; :func:`run_probes`
+runs a list and gathers what was seen. The key is never stored in a probe or an answer:
+a probe says only *which* key it sends (none, empty, the given one, a wrong one).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+
+from .budget import Budget, BudgetExceeded, may_be_billed
+from .canaries import Canary
+from .codes import ERROR_CODES, PATH, SUCCESS_CODE
+from .validate import validate_report
+
+__all__ = [
+    "WRONG_KEY",
+    "Answer",
+    "Probe",
+    "ProbeResult",
+    "Verdict",
+    "judge",
+    "random_hash",
+    "run_probes",
+    "send",
+    "standard_probes",
+]
+
+#: A key that cannot be a real one: Juhe keys are 32 lower-case hex digits.
+WRONG_KEY = "juhe-contract-not-a-key!"
+#: Which key a probe sends: none at all, an empty one, the caller's, or one that cannot be valid.
+KEY_KINDS = ("none", "empty", "given", "wrong")
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back: the HTTP status (None when nothing did), headers and body."""
+
+    status: int | None
+    content_type: str = ""
+    content: bytes = b""
+    body: Any = None  # the parsed JSON, None if the content is not JSON
+    is_json: bool = False
+    problem: str | None = None  # why there is no answer (the exception's class only)
+    billed: bool | None = None
+
+    @property
+    def error_code(self) -> Any:
+        return self.body.get("error_code") if isinstance(self.body, dict) else None
+
+    @property
+    def code(self) -> Any:
+        result = self.body.get("result") if isinstance(self.body, dict) else None
+        return result.get("code") if isinstance(result, dict) else None
+
+    def summary(self) -> str:
+        """The outcome in a few words: ``0 code 3``, ``234802``, ``HTTP 502 text/html``."""
+        if self.status is None:
+            return f"no answer ({self.problem})"
+        if self.status != 200 or not self.is_json:
+            kind = self.content_type.split(";")[0] or "no content type"
+            return f"HTTP {self.status} {kind}" + ("" if self.is_json else ", not JSON")
+        if self.code is not None:
+            return f"{self.error_code!r} code {self.code!r}"
+        return repr(self.error_code)
+
+
+def send(
+    session: requests.Session,
+    base_url: str,
+    *,
+    key: str | None,
+    mobile: str | None,
+    budget: Budget,
+    method: str = "POST",
+    timeout: float = 10.0,
+) -> Answer:
+    """Ask ``base_url`` once, through ``budget``.
+
+    :raises BudgetExceeded: before anything is sent, if the call might be billed and the
+        budget has no unit left.
+    """
+    ticket = budget.open(key=key, mobile=mobile)
+    params = {
+        name: value for name, value in (("key", key), ("mobile", mobile)) if value is not None
+    }
+    url = base_url.rstrip("/") + PATH
+    try:
+        if method == "GET":
+            response = session.get(url, params=params, timeout=timeout)
+        else:
+            response = session.post(url, data=params, timeout=timeout)
+        content = response.content
+    except requests.RequestException as exc:
+        # Only the class: a message could hold the URL, and a GET URL holds the key.
+        ticket.close(None)
+        return Answer(None, problem=type(exc).__name__, billed=ticket.billed)
+    try:
+        body, is_json = json.loads(content.decode("utf-8")), True
+    except (UnicodeDecodeError, ValueError):
+        body, is_json = None, False
+    billed = ticket.close(body)
+    return Answer(
+        response.status_code, response.headers.get("Content-Type", ""), content, body, is_json,
+        billed=billed,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The contract's verdict on one answer: ``problems`` break it, ``warnings`` do not."""
+
+    problems: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def judge(
+    answer: Answer,
+    *,
+    codes: Iterable[int],
+    tenures: Sequence[str] | None = None,
+    strict: bool = False,
+    reason: str | None = None,
+) -> Verdict:
+    """Does ``answer`` keep the contract and answer one of ``codes`` (and ``tenures``)?
+
+    Every problem names its rule in brackets, as :class:`contract.Violation` does:
+    ``[http-status]``, ``[json]``, ``[expected-code]``, ``[expected-tenure]`` or the
+    validator's own (``result.code: ... [enum]``).
+    """
+    expected = sorted(set(codes))
+    if answer.status is None:
+        return Verdict((f"$: no answer at all ({answer.problem}) [no-answer]",))
+    problems: list[str] = []
+    if answer.status != 200:
+        problems.append(f"$: HTTP {answer.status} instead of 200 [http-status]")
+    if not answer.is_json:
+        kind = answer.content_type or "no content type"
+        problems.append(f"$: the body is not JSON ({kind}, {len(answer.content)} bytes) [json]")
+        return Verdict(tuple(problems))
+    report = validate_report(answer.body, strict=strict, reason=reason)
+    problems += [str(v) for v in report.violations]
+    code = answer.error_code
+    if type(code) is int and code not in expected:
+        words = ERROR_CODES[code].words if code in ERROR_CODES else "unknown to the catalogue"
+        wanted = " or ".join(map(str, expected))
+        problems.append(f"error_code: expected {wanted}, got {code} ({words}) [expected-code]")
+    elif code == SUCCESS_CODE and tenures is not None and answer.code not in tenures:
+        wanted = "/".join(tenures)
+        problems.append(f"result.code: expected {wanted}, got {answer.code!r} [expected-tenure]")
+    return Verdict(tuple(problems), tuple(str(w) for w in report.warnings))
+
+
+def random_hash() -> str:
+    """A well-formed ``mobile`` that is no number's hash: the sha256 of random bytes."""
+    return hashlib.sha256(os.urandom(32)).hexdigest()
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One request to make and the codes it must answer.
+
+    :param key_kind: one of ``none``, ``empty``, ``given``, ``wrong`` (never the key itself).
+    :param asked: what is asked, for people: no key, no plaintext number.
+    """
+
+    name: str
+    asked: str
+    key_kind: str
+    mobile: str | None
+    codes: tuple[int, ...]
+    method: str = "POST"
+    tenures: tuple[str, ...] | None = None
+
+    def key_for(self, key: str | None) -> str | None:
+        return {"none": None, "empty": "", "given": key, "wrong": WRONG_KEY}[self.key_kind]
+
+    def may_bill(self, key: str | None) -> bool:
+        return may_be_billed(self.key_for(key), self.mobile)
+
+
+def _hash_words(digest: str) -> str:
+    return f"sha256 {digest[:8]}… (64 hex)"
+
+
+def standard_probes(canaries: Sequence[Canary] = ()) -> list[Probe]:
+    """The probes of ``juhe-contract check``: the free ones first, then the billable ones."""
+    well_formed = random_hash()
+    free = [
+        Probe("no key", f"POST no key, mobile={_hash_words(well_formed)}", "none",
+              well_formed, (10001,)),
+        Probe("empty key", f"POST key='', mobile={_hash_words(well_formed)}", "empty",
+              well_formed, (10001,)),
+        Probe("no key before bad mobile", "GET no key, mobile='abc'", "none", "abc", (10001,),
+              method="GET"),
+        Probe("wrong key before bad mobile", "POST key=<cannot be valid>, mobile=63 hex",
+              "wrong", well_formed[:63], (10001,)),
+        Probe("missing mobile", "POST key=<given>, no mobile", "given", None, (234802,)),
+        Probe("empty mobile", "POST key=<given>, mobile=''", "given", "", (234802,)),
+        Probe("63 hex", "POST key=<given>, mobile=63 hex", "given", well_formed[:63], (234802,)),
+        Probe("65 hex", "POST key=<given>, mobile=65 hex", "given", well_formed + "a",
+              (234802,)),
+        Probe("non-hex character", "POST key=<given>, mobile=64 chars with a 'z'", "given",
+              "z" + well_formed[1:], (234802,)),
+        Probe("GET bad mobile", "GET key=<given>, mobile=63 hex", "given", well_formed[:63],
+              (234802,), method="GET"),
+    ]  # fmt: skip
+    billable = [
+        Probe("random hash", f"POST key=<given>, mobile={_hash_words(well_formed)}", "given",
+              well_formed, (SUCCESS_CODE, 234803)),
+    ]  # fmt: skip
+    for canary in canaries:
+        billable.append(
+            Probe(
+                f"canary: {canary.name}",
+                f"POST key=<given>, mobile={_hash_words(canary.mobile_sha256)}",
+                "given",
+                canary.mobile_sha256,
+                (canary.error_code,),
+                tenures=canary.codes,
+            )
+        )
+    return free + billable
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """One probe's fate: ``sent`` with its answer and verdict, or why it was not sent."""
+
+    probe: Probe
+    answer: Answer | None = None
+    verdict: Verdict | None = None
+    not_sent: str | None = None  # "budget 0", "no key given"
+
+    @property
+    def status(self) -> str:
+        """``conform``, ``drift`` or ``not sent``."""
+        if self.verdict is None:
+            return "not sent"
+        return "conform" if self.verdict.ok else "drift"
+
+
+@dataclass
+class Run:
+    """A run's results in order, and the budget it spent."""
+
+    results: list[ProbeResult] = field(default_factory=list)
+
+    @property
+    def conform(self) -> bool:
+        return all(r.status != "drift" for r in self.results)
+
+    def codes_seen(self) -> list[int]:
+        seen = {
+            r.answer.error_code
+            for r in self.results
+            if r.answer is not None and type(r.answer.error_code) is int
+        }
+        return sorted(seen)
+
+
+def run_probes(
+    probes: Sequence[Probe],
+    send_one: Callable[[Probe], Answer],
+    *,
+    key: str | None,
+    strict: bool = False,
+) -> Run:
+    """Send each probe with ``send_one`` (which applies the budget) and judge each answer."""
+    run = Run()
+    for probe in probes:
+        if probe.key_kind == "given" and not key:
+            run.results.append(ProbeResult(probe, not_sent="no key given"))
+            continue
+        try:
+            answer = send_one(probe)
+        except BudgetExceeded as exc:
+            run.results.append(ProbeResult(probe, not_sent=f"budget {exc.limit} used up"))
+            continue
+        verdict = judge(answer, codes=probe.codes, tenures=probe.tenures, strict=strict)
+        run.results.append(ProbeResult(probe, answer, verdict))
+    return run
