@@ -1,0 +1,216 @@
+"""What the pytest plugin's fixtures hand to a test: a mock handle and a contract target.
+
+:class:`JuheMock` wraps the session's :class:`~mock_server.MockServer` for one test.
+:class:`JuheTarget` is where the contract suite sends its requests, whatever answers them:
+the in-process mock, any URL, or the live API; every request goes through the run's
+spend :class:`~contract.budget.Budget`. :class:`RunTally` counts the run for the summary
+line. Nothing here imports pytest (the plugin turns a refused call into a test failure)
+or the client package.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from contract import BASE_URL, PATH
+from contract.budget import Budget
+from contract.probe import Answer, send
+
+from .runtime import ScenarioSource
+from .server import MockServer
+
+__all__ = ["SUITE_KEY", "JuheMock", "JuheTarget", "RunTally", "TargetSpec", "count_api_calls"]
+
+#: The key the suite sends to the in-process mock (and, by default, to a URL stand-in).
+SUITE_KEY = "juhe-contract-suite-key"
+_VENDOR_HOST = urlsplit(BASE_URL).hostname
+
+
+@dataclass(frozen=True)
+class TargetSpec:
+    """``--juhe-target`` resolved: ``mock``, ``url`` or ``live``, and where."""
+
+    kind: str
+    base_url: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> TargetSpec:
+        """:raises ValueError: for anything but ``mock``, ``live`` or an http(s) URL."""
+        if text == "mock":
+            return cls("mock")
+        if text == "live":
+            return cls("live", BASE_URL)
+        parts = urlsplit(text)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{text!r}: use mock, live or an http(s) URL")
+        # The vendor's own host is live, whatever it is called: it bills.
+        return cls("live" if parts.hostname == _VENDOR_HOST else "url", text.rstrip("/"))
+
+
+@dataclass
+class RunTally:
+    """The run's counts for the summary line; the mock's own ledger is added in as it resets."""
+
+    spec: TargetSpec
+    budget: Budget
+    mock_calls: int = 0
+    mock_billable: int = 0
+    used: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count_mock_call(self) -> None:
+        with self._lock:
+            self.mock_calls += 1
+
+    def add_mock_usage(self, usage: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.mock_billable += int(usage.get("billable", 0))
+
+    def summary(self) -> str:
+        """One line: calls made, billable calls, and what the mock run would have cost."""
+        usage = self.budget.usage()
+        limit = "no limit" if usage.limit is None else str(usage.limit)
+        if self.spec.kind == "mock":
+            return (
+                f"juhe: {self.mock_calls} calls to the in-process mock, {self.mock_billable} "
+                f"billable: against the live API this run would have cost "
+                f"{self.mock_billable} billed calls (budget: {limit}, {usage.refused} refused)"
+            )
+        where = "live API" if self.spec.kind == "live" else "server"
+        line = (
+            f"juhe: {usage.calls} calls to the {where} at {self.spec.base_url}, "
+            f"{usage.billed} billed, {usage.spent} of budget {limit} spent, "
+            f"{usage.refused} refused by the budget"
+        )
+        return line + (
+            f"; {self.mock_calls} calls to the in-process mock" if self.mock_calls else ""
+        )
+
+
+def count_api_calls(server: MockServer, tally: RunTally) -> None:
+    """Count every request to the API path that ``server`` answers (a WSGI wrapper)."""
+    inner = server.app.wsgi_app
+
+    def counting(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == PATH:
+            tally.count_mock_call()
+        result: Iterable[bytes] = inner(environ, start_response)
+        return result
+
+    server.app.wsgi_app = counting  # type: ignore[method-assign]
+
+
+class JuheMock:
+    """The session's mock server, reset for one test: ``url``, ``scenario()``, ``requests``,
+    ``usage``."""
+
+    def __init__(self, server: MockServer, tally: RunTally) -> None:
+        self.server = server
+        self._tally = tally
+
+    @property
+    def url(self) -> str:
+        """The base URL (append ``contract.PATH``)."""
+        return self.server.url
+
+    @property
+    def endpoint(self) -> str:
+        return self.server.url + PATH
+
+    def scenario(self, document: ScenarioSource) -> None:
+        """Replace the scenario (a document or a YAML/JSON path) for the rest of this test."""
+        self.server.configure(document)
+
+    def add_rule(self, rule: Mapping[str, Any]) -> str:
+        return self.server.add_rule(rule)
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The mock's journal, oldest first (key fingerprints, never keys)."""
+        return self.server.requests
+
+    @property
+    def usage(self) -> dict[str, Any]:
+        """The mock's billing ledger since this test began."""
+        return self.server.usage
+
+    def reset(self) -> None:
+        """Back to no scenario; the ledger so far is added to the run's tally first."""
+        self._tally.add_mock_usage(self.server.usage)
+        self.server.reset()
+
+
+class JuheTarget:
+    """Where the contract suite's requests go; each one passes the run's spend budget.
+
+    :param kind: ``mock``, ``url`` or ``live``.
+    :param key: the key of a valid call (the suite's own for the mock).
+    :param strict: judge answers as strictly as our own mock's (False for live).
+    :param on_refused: called with the :class:`~contract.budget.BudgetExceeded` of a call
+        the budget refused; it must raise (the plugin fails the test).
+    """
+
+    def __init__(
+        self,
+        *,
+        kind: str,
+        base_url: str,
+        key: str,
+        strict: bool,
+        budget: Budget,
+        session: requests.Session,
+        mock: JuheMock | None = None,
+        on_refused: Callable[[Exception], None] | None = None,
+    ) -> None:
+        self.kind = kind
+        self.base_url = base_url
+        self._key = key
+        self.strict = strict
+        self.budget = budget
+        self.mock = mock
+        self._session = session
+        self._on_refused = on_refused
+
+    @property
+    def key(self) -> str:
+        return self._key
+
+    def __repr__(self) -> str:
+        return f"JuheTarget(kind={self.kind!r}, base_url={self.base_url!r}, strict={self.strict})"
+
+    @property
+    def configurable(self) -> bool:
+        """Whether :meth:`scenario` works: only for the in-process mock."""
+        return self.mock is not None
+
+    def scenario(self, document: ScenarioSource) -> None:
+        """Configure the in-process mock. :raises RuntimeError: for any other target."""
+        if self.mock is None:
+            raise RuntimeError(f"a {self.kind} target cannot be configured")
+        self.mock.scenario(document)
+
+    def ask(
+        self, *, mobile: str | None, key: str | None = None, no_key: bool = False,
+        method: str = "POST",
+    ) -> Answer:  # fmt: skip
+        """One request: the target's key unless ``key`` (or ``no_key``) says otherwise."""
+        from contract.budget import BudgetExceeded
+
+        sent_key = None if no_key else (self._key if key is None else key)
+        try:
+            return send(
+                self._session, self.base_url, key=sent_key, mobile=mobile,
+                budget=self.budget, method=method,
+            )  # fmt: skip
+        except BudgetExceeded as exc:
+            if self._on_refused is None:
+                raise
+            refused = exc
+        self._on_refused(refused)  # outside the except: the failure shows no chained traceback
+        raise refused
