@@ -9,6 +9,7 @@ is a leak (an unbounded journal, ledger or orderid record).
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 from datetime import date
@@ -17,7 +18,7 @@ from typing import Any
 
 from . import facts, load
 from .answer import query_path
-from .runner import check_answer, log
+from .runner import check_answer, fetch, log
 from .targets import REPO, juhe_mock
 
 CHUNK_S = 3.0
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
                 log(f"soak: {total:,} requests, RSS {rss / 1024:.1f} MiB, {res.rps:,.0f} req/s")
             check_answer(server, path, validate=True)
             peak = sampler.peak_kib
+            journal = json.loads(fetch(server, "/__admin/requests")[1])["count"]
+            usage = json.loads(fetch(server, "/__admin/usage")[1])
         finally:
             server.stop()
     half = next(p for p in series if p["requests"] >= total / 2)
@@ -67,6 +70,8 @@ def run(args: argparse.Namespace) -> int:
         "second_half_growth": growth,
         "kib_per_10k_requests_second_half": per_10k,
         "bounded": bounded,
+        "journal_entries_at_end": journal,
+        "usage_at_end": usage,
     }
     run_facts["load_average_at_end"] = facts.load_average()
     verdict = "bounded" if bounded else "GROWING"
@@ -81,7 +86,10 @@ def run(args: argparse.Namespace) -> int:
         f"| {total:,} | {errors:,} | {series[0]['rss_kib'] / 1024:.1f} MiB | "
         f"{half['rss_kib'] / 1024:.1f} MiB | {end['rss_kib'] / 1024:.1f} MiB | "
         f"{peak / 1024:.1f} MiB | {growth * 100:+.1f}% | {per_10k:+.0f} KiB | "
-        f"{verdict} (< {BOUND * 100:g}% growth) |\n"
+        f"{verdict} (< {BOUND * 100:g}% growth) |\n\n"
+        f"Journal entries held at the end: {journal:,} (a ring buffer). The ledger at the end "
+        f"(`/__admin/usage`; it also counts the harness's own checks and wrk's last in-flight "
+        f"requests): `{json.dumps(usage, ensure_ascii=False)}`.\n"
     )
     print()
     print(text)
