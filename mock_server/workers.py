@@ -209,6 +209,10 @@ class LaneStore:
     def reset(self) -> None:
         self._inner.reset()
 
+    def close(self) -> None:
+        """Give the lane up (a worker that dies gives it up without this)."""
+        os.close(self._fd)
+
 
 def _claim_lane(lane_dir: str, lanes: int, wait_s: float = 5.0) -> tuple[int, int]:
     deadline = time.monotonic() + wait_s
