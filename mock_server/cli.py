@@ -131,6 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         print(f"juhe-mock: {error}", file=sys.stderr)
         return EXIT_CONFIG
+    answer_failures = getattr(store, "answer_failures", None)
+    if answer_failures is not None:
+        answer_failures(app)  # Redis failing mid-run: a clear 503, not a 500
     try:
         server = make_server(app, args.host, args.port, args.threads)
     except OSError as error:

@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from flask import Flask, Response
+
 from .store import DEFAULT_JOURNAL_SIZE, ORDERID_PREFIX
 
 __all__ = ["DEFAULT_NAMESPACE", "RedisStore", "StateUnavailable", "redact_url"]
@@ -219,3 +221,24 @@ class RedisStore:
     def close(self) -> None:
         """Close this process's connections to Redis."""
         self._redis.close()
+
+    def answer_failures(self, app: Flask) -> None:
+        """Answer a request whose state Redis could not keep with a clear 503, not a 500.
+
+        The body is the admin API's error shape (it is not an API answer, so it does not
+        pretend to be one); the message names the Redis URL (password hidden) and why.
+        """
+        import redis
+
+        where = self.url
+
+        def failed(error: Exception) -> Response:
+            body = {
+                "error": "state_unavailable",
+                "message": f"the mock's shared state (Redis at {where}) failed: "
+                f"{type(error).__name__}",
+            }
+            data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+            return Response(data, status=503, content_type="application/json;charset=utf-8")
+
+        app.register_error_handler(redis.RedisError, failed)

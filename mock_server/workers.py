@@ -315,6 +315,9 @@ def worker_app() -> Flask:
         )
     )
     _guard_admin(app, settings)
+    answer_failures = getattr(store, "answer_failures", None)
+    if answer_failures is not None:
+        answer_failures(app)
     _configure_logging(settings.log_format)
     return app
 

@@ -43,7 +43,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _stop(proc: subprocess.Popen[Any], timeout: float = 5.0) -> None:
+def stop_process(proc: subprocess.Popen[Any], timeout: float = 5.0) -> None:
     """SIGTERM, then SIGKILL after ``timeout``; the process is always reaped."""
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -63,7 +63,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
 
-def _start_redis(executable: str, log: Path) -> RedisServer:
+def start_redis(executable: str, log: Path) -> RedisServer:
     for _ in range(5):  # a free port can be taken between the probe and the bind
         port = free_port()
         with log.open("ab") as out:
@@ -81,7 +81,7 @@ def _start_redis(executable: str, log: Path) -> RedisServer:
                         return RedisServer(port, proc)
             except OSError:
                 time.sleep(0.02)
-        _stop(proc)
+        stop_process(proc)
     raise RuntimeError(f"redis-server did not start; see {log}")
 
 
@@ -93,11 +93,11 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         if _ci():
             pytest.fail(f"CI=true: {message} (.ci/run installs it)", pytrace=False)
         pytest.skip(message)
-    server = _start_redis(executable, tmp_path_factory.mktemp("redis") / "redis.log")
+    server = start_redis(executable, tmp_path_factory.mktemp("redis") / "redis.log")
     try:
         yield server
     finally:
-        _stop(server.proc)
+        stop_process(server.proc)
 
 
 @pytest.fixture
@@ -163,7 +163,7 @@ def running_mock(tmp_path: Path, *args: str, env: dict[str, str] | None = None) 
         )
         yield Mock(proc, first.removeprefix(SERVING), log)
     finally:
-        _stop(proc)
+        stop_process(proc)
         with contextlib.suppress(ProcessLookupError):  # workers whose master was killed
             os.killpg(proc.pid, signal.SIGKILL)
         if proc.stdout is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import threading
@@ -28,6 +29,8 @@ from .conftest import (
     mock_command,
     namespace,
     running_mock,
+    start_redis,
+    stop_process,
 )
 
 KEY = "scale-test-key"
@@ -302,3 +305,23 @@ def test_bad_workers_count_exits_2() -> None:
     done = subprocess.run(mock_command("--workers", "0"), capture_output=True, text=True)
     assert done.returncode == 2
     assert "--workers" in done.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_redis_lost_mid_run_is_a_clear_503(
+    tmp_path: Path, redis_server: RedisServer, workers: str
+) -> None:
+    own = start_redis(shutil.which("redis-server") or "redis-server", tmp_path / "r.log")
+    try:
+        args = ["--workers", workers, "--state", own.url(), "--namespace", namespace()]
+        with running_mock(tmp_path, *args) as mock:
+            check_body(requests.get(api_url(mock), params=PARAMS, timeout=10).json())
+            stop_process(own.proc)
+            response = requests.get(api_url(mock), params=PARAMS, timeout=30)
+            assert response.status_code == 503
+            body = response.json()
+            assert body["error"] == "state_unavailable"
+            assert "Redis at redis://127.0.0.1:" in body["message"]
+    finally:
+        stop_process(own.proc)
+    assert "Traceback" not in mock.log.read_text(encoding="utf-8")
