@@ -28,6 +28,7 @@ from .admin import admin
 from .engine import Call, Decision
 from .faults import apply_fault
 from .models import BEIJING
+from .params import api_params
 from .runtime import MockConfig, MockRuntime
 from .wire import CONTENT_TYPE, encode, render, wrap
 
@@ -74,11 +75,11 @@ def query() -> Response:
     started = time.perf_counter()
     runtime: MockRuntime = current_app.extensions[EXTENSION]
     try:
-        values = request.values
-        key = values.get("key")
-        mobile = values.get("mobile")
+        values = api_params(request)
     except RequestEntityTooLarge:
         return _api_error(413, "请求体过大")
+    key = values.get("key")
+    mobile = values.get("mobile")
     engine = runtime.engine
     decision = engine.decide(
         Call(request.method, key, mobile, request.remote_addr or "", request.headers)

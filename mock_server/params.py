@@ -1,0 +1,64 @@
+"""The API's parameters from a request: the query string, then a form body (not for GET).
+
+Werkzeug decodes the raw query string and a urlencoded body as strict UTF-8, so a single
+byte that is not UTF-8 (``?key=\\x80``, sent raw, not percent-encoded) raised inside
+``request.values`` and became a 500. Here every undecodable byte, raw or percent-encoded,
+stays percent-encoded text (``%80``), which is what werkzeug already does for
+percent-encoded ones; the value is then judged as usual. The first value of a repeated
+name counts, the query string before the body, as with ``request.values.get``.
+"""
+
+from __future__ import annotations
+
+import codecs
+from urllib.parse import parse_qsl
+
+from flask import Request
+
+__all__ = ["FORM", "api_params", "parse_query"]
+
+FORM = "application/x-www-form-urlencoded"
+_ERRORS = "mock_server.percent"
+
+
+def _percent(error: UnicodeError) -> tuple[str, int]:
+    """Decode error handler: each undecodable byte becomes ``%XX``."""
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(f"%{byte:02X}" for byte in bad), error.end
+
+
+codecs.register_error(_ERRORS, _percent)
+
+
+def parse_query(raw: bytes) -> dict[str, str]:
+    """``name=value&...`` bytes to a dict holding the first value of each name."""
+    values: dict[str, str] = {}
+    if not raw:
+        return values
+    text = raw.decode("utf-8", _ERRORS)
+    for name, value in parse_qsl(text, keep_blank_values=True, errors=_ERRORS):
+        if name not in values:
+            values[name] = value
+    return values
+
+
+def api_params(request: Request) -> dict[str, str]:
+    """The parameters of an API request, first value of each name.
+
+    :raises RequestEntityTooLarge: for a body over the app's size limit.
+    """
+    values = parse_query(request.environ.get("QUERY_STRING", "").encode("latin-1"))
+    if request.method == "GET":
+        return values
+    mimetype = request.mimetype
+    if mimetype == FORM:
+        body = parse_query(request.get_data(cache=False))
+    elif mimetype.startswith("multipart/"):
+        body = {name: request.form[name] for name in request.form}
+    else:
+        return values
+    for name, value in body.items():
+        values.setdefault(name, value)
+    return values
