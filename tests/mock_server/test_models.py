@@ -60,24 +60,28 @@ def test_trial_key_quota_answers_10013(mock: MockServer) -> None:
 def test_quota_is_exact_under_8_concurrent_threads(mock: MockServer) -> None:
     limit = 37
     mock.configure({"keys": {"per_key": {"shared": {"quota": limit}}}})
-    seen: Counter[int] = Counter()
+    bodies: list[dict[str, Any]] = []
     lock = threading.Lock()
     start = threading.Barrier(8)
 
     def worker() -> None:
         start.wait()
-        mine = [_code(mock, "shared") for _ in range(12)]
+        mine = [fetch(mock, query(PHONE, key="shared")) for _ in range(12)]
         with lock:
-            seen.update(mine)
+            bodies.extend(mine)
 
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    seen = Counter(body["error_code"] for body in bodies)
     assert seen == {0: limit, 10012: 8 * 12 - limit}
-    assert mock.usage["billable"] == limit
+    # The ledger bills exactly what the clients saw as successes, and no orderid repeats.
+    assert mock.usage["billable"] == seen[0]
     assert mock.usage["by_key"] == {mock.requests[-1]["key"]: limit}
+    orderids = [body["result"]["orderid"] for body in bodies if body["error_code"] == 0]
+    assert len(set(orderids)) == len(orderids) == limit
 
 
 def test_per_ip_rate_limit_answers_10011(mock: MockServer) -> None:
