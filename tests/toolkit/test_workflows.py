@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -122,3 +123,32 @@ def test_nightly_is_scheduled_keyed_from_secrets_budgeted_and_uploads_the_report
     assert upload and "contract-report.json" in upload[0]["with"]["path"]
     assert upload[0]["if"] == "always()"
     assert "secrets." not in runs and "--key" not in runs  # the key only ever via env
+
+
+def _doc_blocks(fence: str) -> list[str]:
+    text = (ROOT / "docs" / "ci-service.md").read_text(encoding="utf-8")
+    return re.findall(rf"^```{fence}\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
+
+
+def test_ci_service_doc_shows_three_ways() -> None:
+    text = (ROOT / "docs" / "ci-service.md").read_text(encoding="utf-8")
+    for heading in ("GitHub Actions service container", "docker compose", "background process"):
+        assert heading in text
+    assert "python" not in re.findall(r"^```(\w*)", text, re.MULTILINE)
+
+
+def test_ci_service_doc_service_container_example_passes_actionlint(
+    actionlint: Path, tmp_path: Path
+) -> None:
+    (service,) = [b for b in _doc_blocks("yaml") if "services:\n      juhe-mock:" in b]
+    workflow = tmp_path / "service.yml"
+    workflow.write_text("name: example\non: push\n" + service, encoding="utf-8")
+    assert lint(actionlint, workflow) == []
+
+
+def test_ci_service_doc_compose_waits_for_the_healthcheck() -> None:
+    (compose,) = [yaml.safe_load(b) for b in _doc_blocks("yaml") if "depends_on" in b]
+    assert compose["services"]["tests"]["depends_on"]["juhe-mock"] == {
+        "condition": "service_healthy"
+    }
+    assert compose["services"]["juhe-mock"]["build"] == "."
