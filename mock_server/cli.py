@@ -94,6 +94,9 @@ def _configure_logging(fmt: str) -> None:
     waitress_log = logging.getLogger("waitress")
     waitress_log.addHandler(handler)
     waitress_log.setLevel(logging.WARNING)
+    # "Task queue depth is N" only says that a burst outran the threads for a moment; it
+    # would break the promise of exactly one log line per request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
