@@ -6,7 +6,7 @@ import argparse
 import signal
 import sys
 import tempfile
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=2,
         help="also serve the bare stub on granian with N workers (0: don't)",
+    )
+    p.add_argument(
+        "--mock-workers",
+        type=int,
+        default=2,
+        help="also run juhe-mock --workers N (granian; 0 or 1: don't)",
     )
     p.add_argument(
         "--stub-threads", type=int, default=8, help="waitress threads of the stub (as juhe-mock)"
@@ -82,8 +88,9 @@ def _bench(args: argparse.Namespace) -> int:
     notes: list[str] = []
     if args.loadgen == "python" or (args.loadgen == "auto" and load.wrk_path() is None):
         notes.append(
-            "Load from the Python generator (no wrk on PATH): it is GIL-bound and shares the "
-            "2 cores with the server, so absolute rates are low; compare the ratios only."
+            "Load from the Python generator (no wrk on PATH, or --loadgen python): it is "
+            "GIL-bound and shares the cores with the server, so absolute rates are low; "
+            "compare the ratios only."
         )
     run_facts["wrk"] = load.wrk_version()
     run_facts["java"] = wiremock.java_version()
@@ -125,16 +132,28 @@ def _bench(args: argparse.Namespace) -> int:
                 notes.append("granian not installed (dev extra): the what-if rows are missing")
             else:
                 subjects.append(Subject(alt))
+        if args.mock_workers > 1 and not args.skip_mock:
+            flags = ["--workers", str(args.mock_workers), *args.mock_arg]
+            subjects.append(Subject(juhe_mock(args.key, flags, "juhe-mock-workers"), True))
         if wm_target is not None:
             subjects.append(Subject(wm_target))
         results.update(measure_all(subjects, plan, logs, args.key))
     run_facts["load_average_at_end"] = facts.load_average()
+    busiest = max(run_facts["load_average_at_start"][0], run_facts["load_average_at_end"][0])
+    if busiest > (run_facts["cpus"] or 1):
+        notes.append(
+            f"The machine was busy with other work (1-minute load average up to {busiest:.1f} "
+            f"on {run_facts['cpus']} CPUs): absolute figures are depressed and noisy, and "
+            "even the ratios move between runs; compare several runs before concluding."
+        )
     rows = report.build_rows(
         results.get("juhe-mock"),
         results.get("bare-stub"),
         results.get("wiremock"),
         results.get("juhe-mock", {}).get("client_cost"),
         results.get("bare-stub-granian"),
+        results.get("juhe-mock-workers"),
+        args.mock_workers,
     )
     print()
     print(report.text_table(rows))
@@ -148,9 +167,10 @@ def _bench(args: argparse.Namespace) -> int:
         "servers": results,
     }
     markdown = _markdown(run_facts, plan, notes, rows, results)
-    stem = args.stem or date.today().isoformat()
+    stem = args.stem or datetime.now().strftime("%Y-%m-%dT%H%M")
     paths = report.write_results(args.out, stem, data, markdown)
     (args.out / "latest.md").write_text(markdown, "utf-8")
+    (args.out / "latest.json").write_text(paths[0].read_text("utf-8"), "utf-8")
     log("wrote " + ", ".join(str(p) for p in paths))
     return 0
 

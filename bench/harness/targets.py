@@ -48,15 +48,15 @@ def mock_command() -> list[str]:
     return [sys.executable, "-c", "from mock_server.cli import main; main()"]
 
 
-def juhe_mock(key: str, extra: Sequence[str] = ()) -> Target:
+def juhe_mock(key: str, extra: Sequence[str] = (), name: str = "juhe-mock") -> Target:
     def make(port: int, log_dir: Path) -> ServerProcess:
         argv = [*mock_command(), "--host", "127.0.0.1", "--port", str(port), *extra]
-        return ServerProcess("juhe-mock", argv, port, log_dir, env=_env(), key=key)
+        return ServerProcess(name, argv, port, log_dir, env=_env(), key=key)
 
     note = "default configuration (journal and ledger on)"
     if extra:
         note += "; extra flags: " + " ".join(extra)
-    return Target("juhe-mock", make, note)
+    return Target(name, make, note)
 
 
 def bare_stub(key: str, threads: int) -> Target:
