@@ -6,11 +6,38 @@ free loopback port in a thread. Scenario documents are described in ``docs/scena
 
 from __future__ import annotations
 
-from .app import create_app
-from .config import ConfigError
-from .runtime import MockConfig, MockRuntime
-from .server import MockServer
-from .store import InMemoryStore, Store
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .app import create_app
+    from .config import ConfigError
+    from .runtime import MockConfig, MockRuntime
+    from .server import MockServer
+    from .store import InMemoryStore, Store
+
+#: Where each public name lives. They are imported on first use: pytest imports this
+#: package in every run (the ``juhe`` plugin, ``pytest11``), and a run that never asks for
+#: the mock should not pay for importing Flask and waitress.
+_HOMES = {
+    "ConfigError": "config",
+    "InMemoryStore": "store",
+    "MockConfig": "runtime",
+    "MockRuntime": "runtime",
+    "MockServer": "server",
+    "Store": "store",
+    "create_app": "app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ConfigError",
