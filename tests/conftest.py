@@ -31,3 +31,23 @@ def _profile() -> str:
 
 
 settings.load_profile(_profile())
+
+# The session-wide leak check: no key and no plaintext number in any log record, journal
+# entry or report of the code under test (tests/reliability/leaks.py). Hooks only.
+from .reliability.leaks import (  # noqa: E402
+    pytest_configure,
+    pytest_runtest_logreport,
+    pytest_runtest_setup,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_unconfigure,
+)
+
+__all__ = [
+    "pytest_configure",
+    "pytest_runtest_logreport",
+    "pytest_runtest_setup",
+    "pytest_sessionfinish",
+    "pytest_terminal_summary",
+    "pytest_unconfigure",
+]

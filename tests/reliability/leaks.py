@@ -1,0 +1,257 @@
+"""A leak detector for the whole test session: no API key and no plaintext phone number in
+any log record, journal entry, ledger entry or report that the code under test produces.
+
+What is watched (:meth:`LeakDetector.install_session`):
+
+- every log record reaching the root logger (message and ``extra`` fields), from any test;
+- every journal entry and ledger entry any in-memory store records;
+- what a test reads back from ``capsys``/``capfd`` (the CLIs' reports) and whatever output
+  a test leaves captured.
+
+What counts as a secret: every key the mock's engine or a ``TenureClient`` is given (when it
+is long and varied enough that finding it by chance inside a hash is impossible; ``"k"``
+would match everywhere), and every plaintext magic number. Tests hold keys in their own
+variables and send them; that is not checked — only what the code writes.
+
+The texts and secrets are gathered during the run and compared once, at the end
+(``pytest_sessionfinish``), so that a text seen before its key was known is still checked.
+A finding fails the session and is listed in the terminal summary.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+
+__all__ = [
+    "SESSION",
+    "LeakDetector",
+    "judge",
+    "pytest_configure",
+    "pytest_runtest_logreport",
+    "pytest_runtest_setup",
+    "pytest_sessionfinish",
+    "pytest_terminal_summary",
+    "pytest_unconfigure",
+]
+
+_STANDARD_RECORD_FIELDS = set(vars(logging.LogRecord("n", 0, "p", 0, "m", None, None))) | {
+    "message",
+    "asctime",
+}
+#: Journal fields the server makes from its own clock: never caller input, always unique.
+_VOLATILE = ("time", "latency_ms")
+_HEX = set("0123456789abcdefABCDEF")
+
+
+def worth_watching(secret: str) -> bool:
+    """Whether a string is distinctive enough to look for: a short or repetitive key (or a
+    short hex one) would turn up by chance inside hashes and timestamps, and a key spelled
+    like a number's sha256 (Hypothesis sends those) cannot be told from the journal's
+    ``mobile`` hash, which is meant to be there."""
+    if len(secret) == 11 and secret.isdigit():
+        return True  # a mainland mobile number
+    if len(secret) < 8 or len(set(secret)) < 4:
+        return False
+    if set(secret) <= _HEX:
+        return 16 <= len(secret) < 64
+    return True
+
+
+class _Handler(logging.Handler):
+    def __init__(self, detector: LeakDetector) -> None:
+        super().__init__(logging.NOTSET)
+        self.detector = detector
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is the logging caller's problem
+            message = str(record.msg)
+        extras = {k: v for k, v in vars(record).items() if k not in _STANDARD_RECORD_FIELDS}
+        self.detector.saw(f"log record {record.name}", f"{message} {extras!r}")
+
+
+class LeakDetector:
+    """Collects texts the code under test produced and the secrets it was given."""
+
+    def __init__(self) -> None:
+        self.secrets: set[str] = set()
+        self.texts: dict[str, str] = {}  # text -> where it was first seen
+        self.where = "session"  # the current test, for the report
+        self.verdict: list[str] = []
+        self._undo: list[Callable[[], None]] = []
+
+    # --- gathering ------------------------------------------------------------------------
+
+    def add_secret(self, secret: object) -> None:
+        if isinstance(secret, str) and worth_watching(secret):
+            self.secrets.add(secret)
+
+    def saw(self, source: str, text: str) -> None:
+        if text and text not in self.texts:
+            self.texts[text] = f"{source} (in {self.where})"
+
+    def saw_entry(self, source: str, entry: Any) -> None:
+        if isinstance(entry, dict):
+            entry = {k: v for k, v in entry.items() if k not in _VOLATILE}
+        self.saw(source, repr(entry))
+
+    # --- the verdict ----------------------------------------------------------------------
+
+    def findings(self) -> list[str]:
+        """One line per secret found, naming where it was seen."""
+        if not self.secrets or not self.texts:
+            return []
+        corpus = "\x00".join(self.texts)
+        found = []
+        for secret in sorted(self.secrets):
+            if secret not in corpus:
+                continue
+            for text, where in self.texts.items():
+                if secret in text:
+                    # The report must not leak it either: it is shown redacted.
+                    start = max(text.index(secret) - 60, 0)
+                    excerpt = text[start : start + 160 + len(secret)].replace(secret, "<SECRET>")
+                    label = f"{secret[:3]}… (length {len(secret)})"
+                    found.append(f"secret {label} in {where}: {excerpt!r}")
+                    break
+        return found
+
+    # --- instrumentation ------------------------------------------------------------------
+
+    def _patch(self, owner: Any, name: str, wrapper: Callable[[Any], Any]) -> None:
+        original = owner.__dict__[name]
+        setattr(owner, name, wrapper(original))
+        self._undo.append(lambda: setattr(owner, name, original))
+
+    def watch_logger(self, logger: logging.Logger) -> None:
+        handler = _Handler(self)
+        logger.addHandler(handler)
+        self._undo.append(lambda: logger.removeHandler(handler))
+
+    def watch_store(self, store_class: type) -> None:
+        """Every journal and ledger entry an instance of ``store_class`` records."""
+
+        def journal(original: Callable[..., None]) -> Callable[..., None]:
+            def journal_append(store: Any, entry: Any) -> None:
+                self.saw_entry("journal entry", entry)
+                original(store, entry)
+
+            return journal_append
+
+        def ledger(original: Callable[..., None]) -> Callable[..., None]:
+            def ledger_add(store: Any, key_fp: str, code: str) -> None:
+                self.saw("ledger entry", f"{key_fp} {code}")
+                original(store, key_fp, code)
+
+            return ledger_add
+
+        self._patch(store_class, "journal_append", journal)
+        self._patch(store_class, "ledger_add", ledger)
+
+    def watch_arguments(self, owner: type, name: str, pick: Callable[..., Iterable[Any]]) -> None:
+        """Register as secrets what ``pick(*args, **kwargs)`` returns, at every call."""
+
+        def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+            def watched(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    for secret in pick(*args, **kwargs):
+                        self.add_secret(secret)
+                except Exception:  # a strange call is for the code under test to judge
+                    pass
+                return original(*args, **kwargs)
+
+            return watched
+
+        self._patch(owner, name, wrap)
+
+    def watch_readouterr(self, fixture_class: type) -> None:
+        """What tests read back from ``capsys``/``capfd``: the CLIs' reports."""
+
+        def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+            def readouterr(fixture: Any) -> Any:
+                result = original(fixture)
+                for part in (result.out, result.err):
+                    if isinstance(part, str):
+                        self.saw("captured output", part)
+                return result
+
+            return readouterr
+
+        self._patch(fixture_class, "readouterr", wrap)
+
+    def uninstall(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    def install_session(self) -> None:
+        """Watch everything listed in the module docstring."""
+        from _pytest.capture import CaptureFixture
+
+        from client.client import TenureClient
+        from contract import MAGIC_NUMBERS
+        from mock_server.engine import Engine
+        from mock_server.store import InMemoryStore
+
+        for phone in MAGIC_NUMBERS:
+            self.add_secret(phone)
+        self.watch_logger(logging.getLogger())
+        self.watch_store(InMemoryStore)
+        self.watch_arguments(Engine, "decide", lambda engine, call: [call.key])
+        self.watch_arguments(TenureClient, "__init__", lambda client, key=None, *a, **k: [key])
+        self.watch_readouterr(CaptureFixture)
+
+
+#: The detector of this test session (installed by ``tests/conftest.py``).
+SESSION = LeakDetector()
+
+
+# --- pytest hooks, imported by tests/conftest.py ------------------------------------------
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    SESSION.install_session()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    SESSION.uninstall()
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    SESSION.where = item.nodeid
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, text in report.sections:
+        if name.startswith("Captured"):
+            SESSION.saw(name.lower(), text)
+
+
+def judge(detector: LeakDetector, session: Any) -> list[str]:
+    """Fail ``session`` (set its exit status) when ``detector`` found a secret."""
+    detector.where = "session end"
+    detector.verdict = detector.findings()
+    if detector.verdict:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    return detector.verdict
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    judge(SESSION, session)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    findings = SESSION.verdict
+    if findings:
+        terminalreporter.section("secrets leaked by the code under test", red=True)
+        for line in findings:
+            terminalreporter.line(line)
+    else:
+        terminalreporter.line(
+            f"leak check: {len(SESSION.secrets)} keys and numbers, none in "
+            f"{len(SESSION.texts)} log records, journal entries and reports"
+        )
