@@ -82,7 +82,7 @@ def test_conforming_mock_exits_0_within_budget(
 def test_budget_zero_still_judges_the_free_probes(
     stand_in: MockServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, _ = check(capsys, "--base-url", stand_in.url, "--budget", "0")
+    status, out, _ = check(capsys, "--base-url", stand_in.url, "--budget", "0", "--strict")
     assert status == 0
     assert out.count("conform") >= 10
     assert "not sent (budget 0 used up)" in out
