@@ -336,6 +336,26 @@ def _usable_port(host: str, port: int) -> int:
         return int(probe.getsockname()[1])
 
 
+#: Held by the announcing thread while it works and by any fork (granian forking a worker)
+#: while it happens: a worker must never be forked while that thread is half-way through
+#: an import or a print, or the worker inherits the held module or stdout lock and hangs on
+#: its first request that needs it (seen: the ``encodings.idna`` import that a first
+#: ``connect`` triggers).
+_FORK_GATE = threading.Lock()
+_gate_installed = False
+
+
+def _install_fork_gate() -> None:
+    global _gate_installed
+    if not _gate_installed:
+        os.register_at_fork(
+            before=_FORK_GATE.acquire,
+            after_in_parent=_FORK_GATE.release,
+            after_in_child=_FORK_GATE.release,
+        )
+        _gate_installed = True
+
+
 def _announce_when_ready(host: str, port: int, timeout_s: float = 60.0) -> None:
     """Print the address line once a worker accepts connections (from a daemon thread).
 
@@ -344,17 +364,20 @@ def _announce_when_ready(host: str, port: int, timeout_s: float = 60.0) -> None:
     """
     target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
     shown = f"[{host}]" if ":" in host else host
+    _install_fork_gate()
 
     def poll() -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            try:
-                socket.create_connection((target, port), timeout=0.5).close()
-            except OSError:
-                time.sleep(0.02)
-                continue
-            print(f"juhe-mock serving on http://{shown}:{port}", flush=True)
-            return
+            with _FORK_GATE:  # no fork while this thread imports, connects or prints
+                try:
+                    socket.create_connection((target, port), timeout=0.5).close()
+                except OSError:
+                    pass
+                else:
+                    print(f"juhe-mock serving on http://{shown}:{port}", flush=True)
+                    return
+            time.sleep(0.02)
 
     threading.Thread(target=poll, name="juhe-mock-announce", daemon=True).start()
 
