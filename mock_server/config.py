@@ -171,7 +171,7 @@ def validate_rule(data: Any, source: str) -> None:
     error = best_match(_RULE_VALIDATOR.iter_errors(data))
     if error is not None:
         raise ConfigError(source, _error_path(error), error.message)
-    compile_rule(data, 0, "check", f"{source} $")
+    compile_rule(data, 0, "check", source, "$")
 
 
 def merge_documents(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -321,9 +321,8 @@ def _outcome(doc: Mapping[str, Any], source: str, path: str) -> Outcome:
     )
 
 
-def compile_rule(doc: Mapping[str, Any], index: int, digest: str, path: str) -> Rule:
-    """Compile one (schema-valid) rule; ``path`` starts with the source for errors."""
-    source, _, where = path.partition(" ")
+def compile_rule(doc: Mapping[str, Any], index: int, digest: str, source: str, where: str) -> Rule:
+    """Compile one (schema-valid) rule; ``source`` and ``where`` (a path) name it in errors."""
     when = doc.get("when", {})
     wpath = f"{where}.when"
     selectors = Selectors(
@@ -402,7 +401,7 @@ def compile_scenario(
             running += weights[code] / total
             cumulative.append((code, running))
     rules = tuple(
-        compile_rule(r, i, _digest(r), f"{source} $.rules[{i}]")
+        compile_rule(r, i, _digest(r), source, f"$.rules[{i}]")
         for i, r in enumerate(doc.get("rules", []))
     )
     return Scenario(

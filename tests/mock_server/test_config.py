@@ -139,3 +139,15 @@ def test_shipped_scenario_files_are_valid_and_documented(path: Path) -> None:
     doc = load_document(path)
     assert doc["version"] == 1
     assert path.read_text(encoding="utf-8").startswith(f"# {path.stem}:")
+
+
+def test_bad_rule_in_a_document_names_its_label_and_json_path() -> None:
+    # A scenario given as a dict has a label with a space in it ("scenario #1"); the error
+    # must keep that label whole and give the field's path on its own.
+    from mock_server import MockServer
+
+    doc = {"version": 1, "rules": [{"when": {"ip": "not-an-ip"}, "then": {"tenure": "3"}}]}
+    with pytest.raises(ConfigError) as caught:
+        MockServer(doc).start()
+    assert caught.value.source == "scenario #1"
+    assert caught.value.path == "$.rules[0].when.ip[0]"
