@@ -96,7 +96,9 @@ def open_state(url: str | None, namespace: str, *, journal_size: int | None = No
         raise StateError(f"--state: {url!r} is not a redis://HOST:PORT/DB URL")
     from .redis_store import RedisStore, StateUnavailable
 
-    options: dict[str, Any] = {}
+    # The mock appends every request to the journal right after billing it, so bills can
+    # ride along with that append (one round trip fewer per billed answer).
+    options: dict[str, Any] = {"coalesce_bills": True}
     if journal_size is not None:
         options["journal_size"] = journal_size
     try:

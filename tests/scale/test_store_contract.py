@@ -20,7 +20,7 @@ from .conftest import RedisServer, namespace
 StoreFactory = Callable[..., Store]
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-coalesced"])
 def make_store(request: pytest.FixtureRequest) -> Iterator[StoreFactory]:
     """A factory of fresh stores of one kind (``journal_size`` may be given)."""
     made: list[RedisStore] = []
@@ -28,9 +28,12 @@ def make_store(request: pytest.FixtureRequest) -> Iterator[StoreFactory]:
         yield lambda journal_size=1000: InMemoryStore(journal_size=journal_size)
         return
     server: RedisServer = request.getfixturevalue("redis_server")
+    coalesce = request.param == "redis-coalesced"
 
     def factory(journal_size: int = 1000) -> Store:
-        store = RedisStore(server.url(), namespace(), journal_size=journal_size)
+        store = RedisStore(
+            server.url(), namespace(), journal_size=journal_size, coalesce_bills=coalesce
+        )
         made.append(store)
         return store
 
@@ -169,13 +172,41 @@ def _apply(store: Store, op: tuple[Any, ...]) -> Any:
 
 
 @settings(max_examples=30, deadline=None)
-@given(ops=st.lists(_OPS, max_size=40))
-def test_redis_store_answers_like_memory(redis_server: RedisServer, ops: list[Any]) -> None:
+@given(ops=st.lists(_OPS, max_size=40), coalesce=st.booleans())
+def test_redis_store_answers_like_memory(
+    redis_server: RedisServer, ops: list[Any], coalesce: bool
+) -> None:
     memory = InMemoryStore(journal_size=4)
-    shared = RedisStore(redis_server.url(), namespace(), journal_size=4)
+    shared = RedisStore(redis_server.url(), namespace(), journal_size=4, coalesce_bills=coalesce)
     try:
         for op in ops:
             assert _apply(shared, op) == _apply(memory, op), op
     finally:
         shared.reset()
         shared.close()
+
+
+def test_coalesced_bills_land_with_each_threads_journal_append(redis_server: RedisServer) -> None:
+    store = RedisStore(redis_server.url(), namespace(), coalesce_bills=True)
+    other = RedisStore(redis_server.url(), store.namespace)  # another process's view
+
+    def request(i: int) -> None:  # what the mock does for one billed answer
+        store.ledger_add(f"fp{i % 3}", "5")
+        store.journal_append({"i": i})
+
+    try:
+        threads = [
+            threading.Thread(target=lambda t=t: [request(t * 50 + i) for i in range(50)])
+            for t in range(8)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        usage = other.ledger_snapshot()
+        assert usage["billable"] == 400
+        assert sum(usage["by_key"].values()) == 400 and usage["by_code"] == {"5": 400}
+    finally:
+        store.reset()
+        store.close()
+        other.close()
