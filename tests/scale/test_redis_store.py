@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import redis
 
@@ -113,3 +115,36 @@ def test_mock_server_in_process_on_redis_store(redis_server: RedisServer) -> Non
     finally:
         store.reset()
         store.close()
+
+
+def test_orderid_blocks_stay_unique_across_stores_and_threads(redis_server: RedisServer) -> None:
+    import threading
+
+    from mock_server.wire import OrderIds
+
+    name = namespace()
+    stores = [RedisStore(redis_server.url(), name, orderid_block=16) for _ in range(2)]
+    ids: list[str] = []
+    lock = threading.Lock()
+
+    def worker(store: RedisStore) -> None:
+        orderids = OrderIds(store, clock=lambda: 1_800_000_000.0)
+        mine = [orderids.next() for _ in range(150)]
+        with lock:
+            ids.extend(mine)
+
+    try:
+        threads = [threading.Thread(target=worker, args=(s,)) for s in stores for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert len(ids) == 1200
+        assert len(set(ids)) == 1200
+        assert all(re.fullmatch(r"J\d{18}", i) for i in ids)
+        with pytest.raises(ValueError, match="orderid_block"):
+            RedisStore(redis_server.url(), name, orderid_block=0)
+    finally:
+        for store in stores:
+            store.reset()
+            store.close()
