@@ -76,10 +76,18 @@ def stop_server(server: BaseWSGIServer, thread: threading.Thread | None = None) 
         for dispatcher in list(server._map.values()):
             dispatcher.close()
 
-    server.trigger.pull_trigger(close_everything)
+    # Workers first, as waitress's own close() does: a worker that finishes a task wakes
+    # the loop through the trigger pipe, which close_everything closes; a worker still
+    # running after that failed with "Bad file descriptor" in its thread.
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=2)
+    try:
+        server.trigger.pull_trigger(close_everything)
+    except OSError:
+        # The trigger has already closed itself, so nothing can wake the loop: close what
+        # is left from here; the loop ends once its map is empty.
+        close_everything()
     if thread is not None:
         thread.join(timeout=10)
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=2)
 
 
 def _url_host(host: str) -> str:
