@@ -137,7 +137,7 @@ class RedisStore:
             )
         try:
             import redis
-        except ImportError as error:  # pragma: no cover - the redis extra is missing
+        except ImportError as error:  # the redis extra is not installed
             raise StateUnavailable(
                 "shared state needs the redis package: pip install 'juhe-tenure-toolkit[redis]'"
             ) from error

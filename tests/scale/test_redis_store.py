@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 import redis
@@ -148,3 +150,23 @@ def test_orderid_blocks_stay_unique_across_stores_and_threads(redis_server: Redi
         for store in stores:
             store.reset()
             store.close()
+
+
+def test_without_the_redis_package_state_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "redis", None)  # as if the extra were not installed
+    with pytest.raises(StateError, match=r"pip install 'juhe-tenure-toolkit\[redis\]'"):
+        open_state("redis://127.0.0.1:6379/0", "default")
+
+
+def test_mock_server_imports_without_the_redis_package() -> None:
+    code = (
+        "import sys; sys.modules['redis'] = None\n"
+        "import mock_server, mock_server.cli, mock_server.workers, mock_server.redis_store\n"
+        "from mock_server import MockServer\n"
+        "print('ok')"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "ok\n"

@@ -241,12 +241,16 @@ def test_sigterm_stops_every_worker(tmp_path: Path, redis_server: RedisServer) -
 
 
 def test_memory_workers_serve_stateless_with_unique_orderids(tmp_path: Path) -> None:
-    with running_mock(tmp_path, "--workers", "2", "--scenarios", str(_scenario(tmp_path))) as mock:
+    args = ["--workers", "2", "--scenarios", str(_scenario(tmp_path)), "--admin-token", "tok"]
+    token = {"X-Admin-Token": "tok"}
+    with running_mock(tmp_path, *args) as mock:
         load = run_load(api_url(mock), per_connection=25)
-        usage = mock.admin("GET", "/usage")
-        journal = mock.admin("GET", "/requests")
-        reset = mock.admin("POST", "/reset")
-        health = mock.admin("GET", "/health")
+        anonymous = mock.admin("GET", "/usage")  # the token check still comes first
+        usage = mock.admin("GET", "/usage", headers=token)
+        journal = mock.admin("GET", "/requests", headers=token)
+        reset = mock.admin("POST", "/reset", headers=token)
+        health = mock.admin("GET", "/health", headers=token)
+    assert anonymous.status_code == 401
     assert load.codes() == [0] * (CONNECTIONS * 25)
     orderids = _orderids(load)
     assert len(set(orderids)) == len(orderids)
