@@ -111,6 +111,14 @@ def test_ci_lints_and_tests_on_push_and_pull_request_with_the_mock_as_a_service(
         assert command in runs
 
 
+def test_ci_installs_redis_server_before_the_tests_that_need_it() -> None:
+    # GitHub sets CI=true, under which tests/scale fail (not skip) without redis-server.
+    steps = [step.get("run", "") for step in _load(CI)["jobs"]["test"]["steps"]]
+    install = next(i for i, run in enumerate(steps) if "apt-get install" in run)
+    assert "redis-server" in steps[install]
+    assert install < next(i for i, run in enumerate(steps) if "make test" in run)
+
+
 def test_nightly_is_scheduled_keyed_from_secrets_budgeted_and_uploads_the_report() -> None:
     nightly = _load(NIGHTLY)
     assert nightly[True]["schedule"][0]["cron"]
