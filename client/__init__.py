@@ -8,7 +8,8 @@
         result = api.query("+86 130-0000-0003")
         print(result.code.value, result.months_above, result.months_up_to, result.orderid)
 
-Numbers are normalised and hashed in the process; only the sha256 is sent. Errors are
+Numbers are normalised and hashed in the process; only the sha256 is sent, with the key
+in a POST form body (``method="GET"`` opts into query parameters). Errors are
 :class:`JuheError` subclasses, one per family of codes (see :mod:`client.errors`).
 """
 

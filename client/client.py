@@ -1,10 +1,13 @@
 """``TenureClient``: hashes locally, asks the API, returns a result or raises a typed error.
 
 The plaintext number never leaves the process: it is normalised and hashed here, and only
-the sha256 is sent. The key travels in a POST form body (the API also takes GET query
-parameters; this client never uses them), out of URLs, proxy logs and server access logs.
-It never appears in a repr, an exception message or a log record: logs name it by a
-fingerprint, the first 8 hex digits of its sha256 (the mock's journal uses the same).
+the sha256 is sent. By default the key travels in a POST form body, out of URLs, proxy logs
+and server access logs. ``method="GET"`` sends both as query parameters instead (the API
+takes either), for a gateway that lets only GET through: the key is then in the URL, where
+proxies and the server's access log see it. Either way it never appears in a repr, an
+exception message or a log record of this process: logs name it by a fingerprint, the first
+8 hex digits of its sha256 (the mock's journal uses the same), and with GET urllib3's
+request-line records are rewritten (:mod:`client.redact`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import logging
 import time
 from collections.abc import Callable
 from types import TracebackType
-from urllib.parse import quote, quote_plus
+from typing import Literal
 
 import requests
 
@@ -22,6 +25,7 @@ from contract import BASE_URL, PATH, is_mobile_sha256, mobile_sha256
 
 from .errors import ConnectError, JuheError, RequestTimeout, TransportError
 from .models import TenureResult
+from .redact import hide_keys_in_urllib3_logs, scrub_key
 from .retry import RetryPolicy, backoff_seconds, should_retry, within_time
 from .wire import parse_response
 
@@ -30,6 +34,8 @@ __all__ = ["TenureClient", "hash_mobile", "key_fingerprint"]
 logger = logging.getLogger(__name__)
 
 Timeout = float | tuple[float, float]
+Method = Literal["POST", "GET"]
+_METHODS = ("POST", "GET")
 
 
 def hash_mobile(phone: str) -> str:
@@ -53,6 +59,9 @@ class TenureClient:
 
     :param key: the Juhe key. Kept out of reprs, messages and logs.
     :param base_url: scheme and host, e.g. a mock's ``http://127.0.0.1:8080``.
+    :param method: ``"POST"`` (the default: key and hash in a form body) or ``"GET"``
+        (both in the query string, so the key reaches proxies and access logs; use it only
+        where a gateway refuses POST).
     :param timeout: seconds for every request, or ``(connect, read)``.
     :param max_retries: retries after the first attempt, for 234801 and faults before an
         answer only; 0 turns retrying off.
@@ -69,6 +78,7 @@ class TenureClient:
         key: str,
         *,
         base_url: str = BASE_URL,
+        method: Method = "POST",
         timeout: Timeout = (3.05, 10.0),
         max_retries: int = 2,
         max_retry_time: float = 30.0,
@@ -81,9 +91,14 @@ class TenureClient:
             raise ValueError("key must be a non-empty string")
         if not base_url.startswith(("http://", "https://")):
             raise ValueError("base_url must start with http:// or https://")
+        if method not in _METHODS:
+            raise ValueError(f"method must be one of {', '.join(_METHODS)}")
+        if method == "GET":
+            hide_keys_in_urllib3_logs()
         self._key = key
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + PATH
+        self.method: Method = method
         self.timeout = timeout
         self.retry_policy = RetryPolicy(
             max_retries=max_retries, initial_delay=backoff, max_total_time=max_retry_time
@@ -99,7 +114,10 @@ class TenureClient:
         return key_fingerprint(self._key)
 
     def __repr__(self) -> str:
-        return f"TenureClient(base_url={self.base_url!r}, key=<{self.key_fingerprint}>)"
+        return (
+            f"TenureClient(base_url={self.base_url!r}, method={self.method!r}, "
+            f"key=<{self.key_fingerprint}>)"
+        )
 
     def __enter__(self) -> TenureClient:
         return self
@@ -161,12 +179,17 @@ class TenureClient:
                 self._sleep(wait)
 
     def _attempt(self, digest: str) -> TenureResult:
-        logger.debug("POST %s mobile=%s... key %s", self.url, digest[:8], self.key_fingerprint)
-        # A form body, never query parameters: a URL holding the key would reach proxy and
-        # access logs, and urllib3's own debug log records every request line.
-        form = {"key": self._key, "mobile": digest}
+        logger.debug(
+            "%s %s mobile=%s... key %s", self.method, self.url, digest[:8], self.key_fingerprint
+        )
+        # POST by default: a URL holding the key would reach proxy and access logs, and
+        # urllib3's own debug log records every request line.
+        fields = {"key": self._key, "mobile": digest}
         try:
-            response = self._session.post(self.url, data=form, timeout=self.timeout)
+            if self.method == "GET":
+                response = self._session.get(self.url, params=fields, timeout=self.timeout)
+            else:
+                response = self._session.post(self.url, data=fields, timeout=self.timeout)
         except requests.Timeout as exc:
             raise self._transport(RequestTimeout, "no answer within the timeout", exc) from None
         except requests.ConnectionError as exc:
@@ -194,7 +217,4 @@ class TenureClient:
         return cls(f"{what}: {detail}", answered=answered)
 
     def _scrub(self, text: str) -> str:
-        # Both spellings: as given, and percent-encoded as in a URL or a form body.
-        for spelling in (self._key, quote_plus(self._key), quote(self._key, safe="")):
-            text = text.replace(spelling, "<key>")
-        return text
+        return scrub_key(text, self._key)

@@ -32,6 +32,7 @@ from client import (
     TransportError,
     hash_mobile,
 )
+from client.client import Method
 from contract import ERROR_CODES, MAGIC_NUMBERS, TENURE_CODES, magic_number, validate
 
 from .mocks import Answers, InProcessMock, Mock, SubprocessMock
@@ -241,8 +242,9 @@ def test_slow_answer_raises_request_timeout(mock: Mock, answers: Answers) -> Non
     assert call["mobile"] == hash_mobile(phone)
 
 
+@pytest.mark.parametrize("method", ["POST", "GET"])
 def test_key_and_number_absent_from_everything_captured(
-    mock: Mock, answers: Answers, caplog: pytest.LogCaptureFixture
+    mock: Mock, answers: Answers, caplog: pytest.LogCaptureFixture, method: Method
 ) -> None:
     phone = "13012345678"
     mock.configure(
@@ -253,7 +255,7 @@ def test_key_and_number_absent_from_everything_captured(
     with (
         caplog.at_level(logging.DEBUG),
         TenureClient(
-            KEY, base_url=mock.url, session=answers.session(), sleep=lambda _: None
+            KEY, base_url=mock.url, method=method, session=answers.session(), sleep=lambda _: None
         ) as api,
     ):
         captured.append(repr(api))
@@ -264,6 +266,7 @@ def test_key_and_number_absent_from_everything_captured(
             captured += [str(info.value), repr(info.value), info.value.reason]
     journal = mock.journal()
     assert len(journal) == 2 + 4
+    assert {call["method"] for call in journal} == {method}
     captured.append(json.dumps(journal, ensure_ascii=False))
     log = mock.log_text()
     if isinstance(mock, SubprocessMock):  # its request log names the key by fingerprint
@@ -271,11 +274,32 @@ def test_key_and_number_absent_from_everything_captured(
     captured.append(log)
     records = [record.getMessage() for record in caplog.records]
     assert any("retry" in text for text in records)
-    assert any("POST /mobile_online_sha256_cucc/query" in text for text in records)
+    # urllib3's request line; with GET it names the key only as "<key>" (client.redact).
+    line = f"{method} /mobile_online_sha256_cucc/query"
+    assert any(line in text for text in records)
+    if method == "GET":
+        assert any("?key=<key>&mobile=" in text for text in records)
     captured += records
     for text in captured:
         assert KEY not in text
         assert phone not in text
+
+
+def test_get_method_reaches_every_code_like_post(mock: Mock, answers: Answers) -> None:
+    with TenureClient(
+        KEY, base_url=mock.url, method="GET", session=answers.session(), sleep=lambda _: None
+    ) as api:
+        for magic in MAGIC_NUMBERS.values():
+            if magic.tenure is not None:
+                assert api.query(magic.phone).code is Tenure(magic.tenure)
+                continue
+            with pytest.raises(JuheError) as info:
+                api.query(magic.phone)
+            assert type(info.value) is ERROR_CLASSES[magic.error_code]
+    journal = mock.journal()
+    assert {call["method"] for call in journal} == {"GET"}
+    assert len(journal) == len(MAGIC_NUMBERS) + 2  # 234801 is retried twice
+    assert mock.usage()["billable"] == len(TENURE_MAGIC)
 
 
 def _juhe_tenure(*argv: str, key: str | None = KEY) -> subprocess.CompletedProcess[str]:

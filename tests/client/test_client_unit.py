@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 import requests
@@ -346,3 +347,31 @@ def test_retry_logged_with_key_fingerprint(
     [record] = caplog.records
     assert api.key_fingerprint in record.getMessage()
     assert "ProviderFailureError" in record.getMessage()
+
+
+def test_get_method_sends_key_and_hash_as_query_parameters(make_client: Any) -> None:
+    api, adapter = make_client(success_body("3", ORDERID), method="GET")
+    assert api.query(PHONE).code is Tenure("3")
+    [sent] = adapter.sent
+    assert sent.method == "GET"
+    assert sent.body == ""
+    path, _, query = sent.url.partition("?")
+    assert path == BASE_URL + PATH
+    assert parse_qs(query) == {"key": [KEY], "mobile": [DIGEST]}
+    assert "method='GET'" in repr(api)
+
+
+@pytest.mark.parametrize("method", ["get", "PUT", "", None])
+def test_client_refuses_unknown_method(method: Any) -> None:
+    with pytest.raises(ValueError, match="POST, GET"):
+        TenureClient(KEY, method=method)
+
+
+def test_get_method_keeps_key_out_of_transport_messages(make_client: Any) -> None:
+    # requests names the whole URL, query string included, when a connection fails.
+    refused = requests.ConnectionError(f"Max retries exceeded with url: {PATH}?key={KEY}&m=1")
+    api, _ = make_client(refused, max_retries=0, method="GET")
+    with pytest.raises(ConnectError) as info:
+        api.query(PHONE)
+    assert KEY not in str(info.value)
+    assert "key=<key>" in str(info.value)
