@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import Phase, find, given, settings
 
 from contract import (
     CUCC_PREFIXES,
+    ERROR_CODES,
+    TENURE_CODES,
+    ErrorKind,
     is_mobile_sha256,
     mobile_sha256,
     normalize_mobile,
@@ -89,3 +94,90 @@ def test_strict_validate_never_accepts_what_the_schema_refuses(mutated: cs.Mutat
             assert response.is_valid(body)
         if not response.is_valid(body):
             assert validate(body) != []
+
+
+def _find(strategy: Any, condition: Callable[[Any], bool]) -> Any:
+    """An example of ``strategy`` meeting ``condition``; fails if the strategy never makes one."""
+    # Generate only: the first example found is proof enough, and shrinking it costs seconds.
+    quick = settings(max_examples=2000, database=None, phases=[Phase.generate])
+    return find(strategy, condition, settings=quick)
+
+
+def _bare(spelled: str) -> str:
+    return spelled.strip(" \t")
+
+
+# Every spelling the issue names (+86, 86, spaces, dashes) and the others people write.
+SPELLINGS: dict[str, Callable[[str], bool]] = {
+    "bare 11 digits": lambda s: s.isdigit() and len(s) == 11,
+    "+86": lambda s: _bare(s).startswith("+86"),
+    "86 without +": lambda s: _bare(s).startswith("86"),
+    "0086": lambda s: _bare(s).startswith("0086"),
+    "(+86)": lambda s: _bare(s).startswith("(+86)"),
+    "spaces between groups": lambda s: " " in _bare(s) and "86" not in _bare(s)[:4],
+    "dashes between groups": lambda s: "-" in _bare(s) and "86" not in _bare(s)[:4],
+    "surrounding whitespace": lambda s: s != s.strip() and s.strip().isdigit(),
+}
+
+
+@pytest.mark.parametrize("kind", list(SPELLINGS))
+def test_spelled_numbers_include_every_spelling(kind: str) -> None:
+    bare, spelled = _find(cs.spelled_numbers(), lambda pair: SPELLINGS[kind](pair[1]))
+    assert normalize_mobile(spelled) == bare
+
+
+_HEX = set("0123456789abcdefABCDEF")
+
+# Every invalid ``mobile`` the issue names: wrong length, non-hex, plaintext numbers,
+# unicode, empty, whitespace.
+INVALID_MOBILES: dict[str, Callable[[str], bool]] = {
+    "hex of the wrong length": lambda v: bool(v) and set(v) <= _HEX and len(v) != 64,
+    "64 characters, one not hex": lambda v: len(v) == 64 and v.isascii() and not set(v) <= _HEX,
+    "plaintext number": lambda v: v.isdigit() and len(v) == 11,
+    "spelled plaintext number": lambda v: not v.isdigit() and _spells_a_number(v),
+    "non-ASCII": lambda v: not v.isascii() and bool(v.strip()),
+    "full-width hex": lambda v: len(v) == 64 and all("\uff10" <= c <= "\uff46" for c in v),
+    "empty": lambda v: v == "",
+    "whitespace only": lambda v: bool(v) and not v.strip(),
+}
+
+
+def _spells_a_number(value: str) -> bool:
+    try:
+        normalize_mobile(value)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("kind", list(INVALID_MOBILES))
+def test_invalid_mobiles_include_every_kind(kind: str) -> None:
+    value = _find(cs.invalid_mobiles(), INVALID_MOBILES[kind])
+    assert not is_mobile_sha256(value)
+
+
+def _codes_of(kind: ErrorKind) -> set[object]:
+    return {code for code, entry in ERROR_CODES.items() if entry.kind is kind}
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected"),
+    [
+        (cs.success_bodies, set(TENURE_CODES)),
+        (cs.system_error_bodies, _codes_of(ErrorKind.SYSTEM)),
+        (cs.service_error_bodies, _codes_of(ErrorKind.SERVICE)),
+    ],
+    ids=["success", "system-error", "service-error"],
+)
+def test_body_strategies_reach_every_code_of_their_kind(
+    strategy: Callable[[], Any], expected: set[object]
+) -> None:
+    codes: set[object] = set()
+
+    @given(strategy())
+    @settings(max_examples=300, database=None, derandomize=True)
+    def collect(body: dict[str, Any]) -> None:
+        codes.add(body["result"]["code"] if body["error_code"] == 0 else body["error_code"])
+
+    collect()
+    assert codes == expected
