@@ -3,9 +3,10 @@
 :class:`JuheMock` wraps the session's :class:`~mock_server.MockServer` for one test.
 :class:`JuheTarget` is where the contract suite sends its requests, whatever answers them:
 the in-process mock, any URL, or the live API; every request goes through the run's
-spend :class:`~contract.budget.Budget`. :class:`RunTally` counts the run for the summary
-line. Nothing here imports pytest (the plugin turns a refused call into a test failure)
-or the client package.
+spend :class:`~contract.budget.Budget`, and :meth:`JuheTarget.sized` sizes a Hypothesis
+property to it (:func:`live_settings` against the vendor). :class:`RunTally` counts the run
+for the summary line. Nothing here imports pytest (the plugin turns a refused call into a
+test failure) or the client package.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from hypothesis import HealthCheck, Phase, settings
 
 from contract import BASE_URL, PATH
 from contract.budget import Budget
@@ -25,11 +27,48 @@ from contract.probe import Answer, send
 from .runtime import ScenarioSource
 from .server import MockServer
 
-__all__ = ["SUITE_KEY", "JuheMock", "JuheTarget", "RunTally", "TargetSpec", "count_api_calls"]
+__all__ = [
+    "LIVE_BILLABLE_EXAMPLES",
+    "LIVE_FREE_EXAMPLES",
+    "LIVE_PROFILE",
+    "SUITE_KEY",
+    "JuheMock",
+    "JuheTarget",
+    "RunTally",
+    "TargetSpec",
+    "count_api_calls",
+    "live_settings",
+]
 
 #: The key the suite sends to the in-process mock (and, by default, to a URL stand-in).
 SUITE_KEY = "juhe-contract-suite-key"
 _VENDOR_HOST = urlsplit(BASE_URL).hostname
+
+#: Examples per property against live: every example is a request to the vendor.
+LIVE_FREE_EXAMPLES = 5
+LIVE_BILLABLE_EXAMPLES = 3
+#: The live profile: no replay of saved examples and no shrinking (each would be one more
+#: call), no deadline (the vendor is far away), no health check that would ask for more data.
+LIVE_PROFILE = settings(
+    phases=(Phase.explicit, Phase.generate),
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def live_settings(budget: Budget, *, billable: bool, examples: int | None = None) -> settings:
+    """The live profile for one property, sized to what ``budget`` has left.
+
+    A property whose calls might be billed runs at most as many examples as the budget has
+    units uncommitted, and at least one: with nothing left, that one call fails closed,
+    naming the budget, instead of the property passing without having asked anything.
+    """
+    count = examples or (LIVE_BILLABLE_EXAMPLES if billable else LIVE_FREE_EXAMPLES)
+    if billable and budget.limit is not None:
+        left = budget.limit - budget.usage().committed
+        count = max(1, min(count, left))
+    return settings(LIVE_PROFILE, max_examples=count)
 
 
 @dataclass(frozen=True)
@@ -183,6 +222,18 @@ class JuheTarget:
 
     def __repr__(self) -> str:
         return f"JuheTarget(kind={self.kind!r}, base_url={self.base_url!r}, strict={self.strict})"
+
+    def sized(self, *, billable: bool = False, examples: int | None = None) -> settings:
+        """Hypothesis settings for one property against this target.
+
+        Live: :func:`live_settings`. Elsewhere the loaded profile, with ``examples`` if
+        given, and no deadline (a request to a server is slower than Hypothesis expects).
+        """
+        if self.kind == "live":
+            return live_settings(self.budget, billable=billable, examples=examples)
+        if examples is None:
+            return settings(deadline=None)
+        return settings(max_examples=examples, deadline=None)
 
     @property
     def configurable(self) -> bool:
