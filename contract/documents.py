@@ -1,6 +1,7 @@
 """The machine-readable documents, built from the catalogue: JSON Schemas, examples, OpenAPI.
 
-The files shipped in ``contract/schemas/*.json`` and ``contract/openapi.yaml`` are the
+The files shipped in ``contract/schemas/*.json`` (built by ``contract.schemas.build``) and
+``contract/openapi.yaml``, the derived ``fixtures/`` and the README's codes tables are the
 output of this module, committed so that other tools read them without importing Python;
 a test proves the committed files equal what the catalogue builds today, so the documents
 and the catalogue can never disagree. After changing the catalogue, rewrite them with::
@@ -17,21 +18,10 @@ from typing import Any
 import yaml
 
 from .bodies import error_body, success_body
-from .codes import (
-    ERROR_CODES,
-    PATH,
-    SUCCESS_CODE,
-    SUCCESS_REASON,
-    TENURE_CODES,
-    ErrorKind,
-)
+from .codes import ERROR_CODES, PATH, TENURE_CODES
 from .magic import MAGIC_NUMBERS
-from .media import (
-    FORM_CONTENT_TYPE,
-    JSON_CONTENT_TYPE,
-    JSONP_CALLBACK_PATTERN,
-    JSONP_CONTENT_TYPE,
-)
+from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
+from .schemas.build import SCHEMA_NAMES, build_schemas, dump_schema
 
 __all__ = [
     "CODES_BEGIN",
@@ -51,165 +41,8 @@ __all__ = [
     "write_fixtures",
 ]
 
-DRAFT = "https://json-schema.org/draft/2020-12/schema"
-#: The schema files, by name; each is ``contract/schemas/<name>.json``.
-SCHEMA_NAMES = ("request", "success", "system_error", "service_error", "response")
 #: The vendor document's own orderid, used in every success example.
 EXAMPLE_ORDERID = "J201901141703399055"
-
-# Juhe keys are 32 hex characters, but the API documents only "string": any other key is
-# answered 10001, so the request schema accepts any non-empty string.
-_SHA256_PATTERN = "^[0-9a-fA-F]{64}$"
-# "J" + yyyyMMddHHmmss + at least 4 digits; live orderids may carry more (wire-facts).
-# Whether the timestamp is a real date, and the strict 4 digits, are checked by validate.
-_ORDERID_PATTERN = "^J[0-9]{18}[0-9A-Za-z]*$"
-
-
-def _codes(kind: ErrorKind) -> list[int]:
-    return [e.code for e in ERROR_CODES.values() if e.kind is kind]
-
-
-def _reason() -> dict[str, Any]:
-    return {
-        "type": "string",
-        "minLength": 1,
-        "description": "Status text. Live wording varies; rely on error_code, not on this.",
-    }
-
-
-def _request() -> dict[str, Any]:
-    return {
-        "$schema": DRAFT,
-        "title": "Request parameters",
-        "description": "GET query parameters or a POST application/x-www-form-urlencoded body.",
-        "type": "object",
-        "properties": {
-            "key": {
-                "type": "string",
-                "minLength": 1,
-                "description": "The API key (32 hex characters for keys Juhe issues).",
-            },
-            "mobile": {
-                "type": "string",
-                "pattern": _SHA256_PATTERN,
-                "description": "sha256 of the bare 11-digit number, 64 hex characters.",
-            },
-            "callback": {
-                "type": "string",
-                "pattern": JSONP_CALLBACK_PATTERN,
-                "description": "JSONP: wrap the JSON answer as callback(...).",
-            },
-        },
-        "required": ["key", "mobile"],
-        "additionalProperties": False,
-    }
-
-
-def _success() -> dict[str, Any]:
-    tenure = ", ".join(f"{t.code} = {t.english}" for t in TENURE_CODES.values())
-    return {
-        "$schema": DRAFT,
-        "title": "Success body",
-        "description": f'Billed. reason is "{SUCCESS_REASON}" from the vendor.',
-        "type": "object",
-        "properties": {
-            "reason": _reason(),
-            "result": {
-                "type": "object",
-                "properties": {
-                    "code": {
-                        "type": "string",
-                        "enum": list(TENURE_CODES),
-                        "description": f"Tenure code: {tenure}.",
-                    },
-                    "orderid": {
-                        "type": "string",
-                        "pattern": _ORDERID_PATTERN,
-                        "description": 'Juhe serial number: "J" + yyyyMMddHHmmss + digits.',
-                    },
-                },
-                "required": ["code", "orderid"],
-                "additionalProperties": False,
-            },
-            "error_code": {"type": "integer", "const": SUCCESS_CODE},
-        },
-        "required": ["reason", "result", "error_code"],
-        "additionalProperties": False,
-    }
-
-
-def _system_error() -> dict[str, Any]:
-    codes = _codes(ErrorKind.SYSTEM)
-    return {
-        "$schema": DRAFT,
-        "title": "System error body (100xx)",
-        "description": "Juhe platform errors carry the legacy resultcode as a string.",
-        "type": "object",
-        "properties": {
-            "resultcode": {
-                "type": "string",
-                "enum": [ERROR_CODES[c].resultcode for c in codes],
-            },
-            "reason": _reason(),
-            "result": {"type": "null"},
-            "error_code": {"type": "integer", "enum": codes},
-        },
-        "required": ["resultcode", "reason", "result", "error_code"],
-        "additionalProperties": False,
-        # Each error_code has exactly one resultcode.
-        "allOf": [
-            {
-                "if": {"properties": {"error_code": {"const": c}}},
-                "then": {"properties": {"resultcode": {"const": ERROR_CODES[c].resultcode}}},
-            }
-            for c in codes
-        ],
-    }
-
-
-def _service_error() -> dict[str, Any]:
-    return {
-        "$schema": DRAFT,
-        "title": "Service error body (2348xx)",
-        "description": "This API's own errors: no resultcode.",
-        "type": "object",
-        "properties": {
-            "reason": _reason(),
-            "result": {"type": "null"},
-            "error_code": {"type": "integer", "enum": _codes(ErrorKind.SERVICE)},
-        },
-        "required": ["reason", "result", "error_code"],
-        "additionalProperties": False,
-    }
-
-
-def _response() -> dict[str, Any]:
-    return {
-        "$schema": DRAFT,
-        "title": "Any answer of the API",
-        "description": "HTTP 200 for every answer; error_code says which kind.",
-        "oneOf": [
-            {"$ref": "success.json"},
-            {"$ref": "system_error.json"},
-            {"$ref": "service_error.json"},
-        ],
-    }
-
-
-def build_schemas() -> dict[str, dict[str, Any]]:
-    """Every schema by name (see ``SCHEMA_NAMES``), as the catalogue defines it today."""
-    return {
-        "request": _request(),
-        "success": _success(),
-        "system_error": _system_error(),
-        "service_error": _service_error(),
-        "response": _response(),
-    }
-
-
-def dump_schema(schema: dict[str, Any]) -> str:
-    """The committed text of a schema (or other JSON) file."""
-    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
 def build_examples() -> dict[str, dict[str, Any]]:
@@ -257,8 +90,9 @@ def _answer() -> dict[str, Any]:
 
 def build_openapi() -> dict[str, Any]:
     """The OpenAPI 3.1 document of the endpoint, referencing the schema files."""
-    request = _request()["properties"]
-    required = set(_request()["required"])
+    request_schema = build_schemas()["request"]
+    request = request_schema["properties"]
+    required = set(request_schema["required"])
     parameters = [_parameter(n, s, n in required) for n, s in request.items()]
     error_lines = "\n".join(
         f"| {e.code} | {e.kind.value} | {e.wire_reason()} |" for e in ERROR_CODES.values()

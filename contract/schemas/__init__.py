@@ -4,7 +4,8 @@ Five files: ``request``, ``success``, ``system_error``, ``service_error`` and ``
 (the union of the three bodies). They carry no ``$id``: each is known by its file name
 (``"success.json"``), so the relative ``$ref`` in ``response.json`` resolves the same way
 in ``REGISTRY`` and for tools reading the files from disk (Schemathesis, via the OpenAPI
-document). Generated from the catalogue by ``contract.documents``.
+document). Built from the catalogue by ``contract.schemas.build`` and written by
+``python -m contract.documents``.
 
 >>> from contract import schemas
 >>> schemas.validator("response").is_valid({"reason": "查无记录", "result": None,
