@@ -159,6 +159,8 @@ def _bench(args: argparse.Namespace) -> int:
     print(report.text_table(rows))
     for note in notes:
         print("note:", note)
+    for closing in report.closing_notes(rows):
+        print("to close:", closing.replace("**", ""))
     data = {
         "facts": run_facts,
         "plan": plan.__dict__,
@@ -188,9 +190,10 @@ def _markdown(
         "",
         f"Commit `{run_facts['git_commit']}`; {run_facts['cpu']}, {run_facts['cpus']} CPUs, "
         f"{run_facts['mem_total_mib']:,} MiB RAM, {run_facts['host_os']}; Python "
-        f"{run_facts['python']}, Flask {pk['flask']}, waitress {pk['waitress']}, requests "
-        f"{pk['requests']}; WireMock {run_facts.get('wiremock', 'not run')} on "
-        f"{run_facts['java']}; load by {run_facts['wrk']}.",
+        f"{run_facts['python']}, Flask {pk['flask']}, waitress {pk['waitress']}, granian "
+        f"{pk['granian']}, requests {pk['requests']}; WireMock "
+        f"{run_facts.get('wiremock', 'not run')} on {run_facts['java']}; load by "
+        f"{run_facts['wrk']}.",
         "",
         f"Load average {_load(run_facts['load_average_at_start'])} at the start and "
         f"{_load(run_facts['load_average_at_end'])} at the end: the machine is shared with "
@@ -205,7 +208,13 @@ def _markdown(
         "group over its loaded launch. Client: median per call over sequential calls.",
         "",
         report.markdown_table(rows),
+        "`MISSED by k×`: the figure must get k times better (smaller for a ceiling, larger "
+        "for a floor) to meet its target.",
+        "",
     ]
+    closing = report.closing_notes(rows)
+    if closing:
+        lines += ["What would close each missed target:", "", *[f"- {c}" for c in closing], ""]
     if notes:
         lines += ["Notes:", "", *[f"- {n}" for n in notes], ""]
     lines += ["Servers:", ""]
@@ -213,8 +222,8 @@ def _markdown(
         lines.append(f"- **{res['name']}**: {res['note']}")
     lines += [
         "",
-        "Figures per round are in the JSON beside this file. Hot-path profile and what "
-        "would close each missed target: `bench/README.md`.",
+        "Figures per round are in the JSON beside this file. The hot-path profile and the "
+        "findings of earlier runs: `bench/README.md`.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -39,8 +39,10 @@ def _version(dist: str) -> str:
 
 
 def _git_commit(root: Path) -> str:
+    """The short commit, ``+dirty`` when tracked files differ from it (a figure then belongs
+    to code that no commit holds)."""
     out = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+        ["git", "-C", str(root), "describe", "--always", "--abbrev=7", "--dirty=+dirty"],
         capture_output=True,
         text=True,
         timeout=10,

@@ -1,4 +1,8 @@
-"""Ratios, targets and verdicts; the printed table and the JSON + Markdown results."""
+"""Ratios, targets and verdicts; the printed table and the JSON + Markdown results.
+
+A missed target says by how much (``MISSED by 1.5×``: the figure must get 1.5 times better
+to meet it) and, below the table, what would close it (:data:`CLOSING`).
+"""
 
 from __future__ import annotations
 
@@ -21,9 +25,54 @@ class Row:
     ratio_label: str
     target: str
     met: bool | None
+    kind: str = ""  # which target (a key of CLOSING); "" for a figure without one
+    shortfall: float | None = None  # for a missed target: how many times better it must get
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+
+#: What would close each kind of missed target, from the profile and import timings
+#: (``bench/run --profile``; ``python -X importtime``) and the what-if rows of the same run.
+CLOSING = {
+    "startup": (
+        "Start-up is almost all imports (`python -X importtime`: about 200 ms, of which "
+        "Flask ~85 ms and `contract` ~45 ms, ~37 ms of it `jsonschema`, which "
+        "`contract.schemas` imports although the mock never validates per request). "
+        "Importing `jsonschema` only when a schema is asked for would save about a fifth; "
+        "reaching 0.15× of a 1 s WireMock (150 ms) also needs a lighter framework than "
+        "Flask. With workers the master starts granian and every worker imports the app "
+        "again, so the same cuts count once per process."
+    ),
+    "memory": (
+        "One process stays near 40 MiB. With workers every worker is a full Python with the "
+        "app imported (~45 MiB each) beside granian's master: fewer imports per worker "
+        "(`jsonschema` lazily, as above) or fewer workers; the ratio also depends on how "
+        "long WireMock ran, since its heap grows with the run."
+    ),
+    "throughput": (
+        "One waitress process is held by one GIL: the bare stub on the same server is its "
+        "ceiling (see the stub column), so the default on waitress cannot close this "
+        "whatever the app costs. Serving the one process on granian (one worker, one "
+        "thread) would go most of the way: on a quiet machine it served about 2.9× "
+        "waitress's rate (`bench/README.md`). More processes close it: `juhe-mock "
+        "--workers N` (granian), measured in the same run in the rows below; what that "
+        "still misses is the mock's own per-request work (the engine row)."
+    ),
+    "p99": (
+        "Queueing behind one GIL, the same cause as throughput: `--workers N` cuts it, and "
+        "the bare stub on granian shows the server's floor. On a 2-core machine the load "
+        "generator takes one core, so this tail is measured on a loaded box."
+    ),
+    "engine": (
+        "What the mock does per request beyond the stub: the scenario decision, the journal "
+        "entry, the ledger, the request log record (through a queue). `bench/run --profile` "
+        "shows where each microsecond goes; what is left is Python calls per request, and "
+        "the next step would be answering the API path from a raw WSGI callable instead of "
+        "Flask's request machinery (the stub pays Flask too, so only the mock's own work "
+        "counts here)."
+    ),
+}
 
 
 def _get(result: dict[str, Any] | None, *path: str) -> float | None:
@@ -43,6 +92,23 @@ def _met(ratio: float | None, op: str, bound: float) -> bool | None:
     if ratio is None:
         return None
     return ratio <= bound if op == "<=" else ratio >= bound
+
+
+def _shortfall(ratio: float | None, op: str, bound: float) -> float | None:
+    """How many times better a missed figure must get: ratio ÷ bound for a ceiling,
+    bound ÷ ratio for a floor; None when the target is met or cannot be judged."""
+    if not ratio or _met(ratio, op, bound) is not False:
+        return None
+    return ratio / bound if op == "<=" else bound / ratio
+
+
+def _kind(figure: str) -> str:
+    """The target a figure is held to (a key of :data:`CLOSING`)."""
+    for prefix, kind in (("start", "startup"), ("peak memory", "memory"),
+                         ("throughput", "throughput"), ("p99", "p99")):  # fmt: skip
+        if figure.startswith(prefix):
+            return kind
+    return ""
 
 
 def build_rows(
@@ -77,13 +143,18 @@ def build_rows(
         ratio = _ratio(m, w)
         target = f"{'≤' if op == '<=' else '≥'} {bound:g}× WireMock" if op else "—"
         met = _met(ratio, op, bound) if op else None
-        rows.append(Row(figure, unit, m, s, w, ratio, "mock ÷ WireMock", target, met))
+        gap = _shortfall(ratio, op, bound) if op else None
+        rows.append(
+            Row(figure, unit, m, s, w, ratio, "mock ÷ WireMock", target, met,
+                _kind(figure) if op else "", gap)
+        )  # fmt: skip
     for c, op_bound in (("1", None), ("32", 0.9)):
         m = _get(mock, "load", c, "rps")
         s = _get(stub, "load", c, "rps")
         ratio = _ratio(m, s)
         target = "≥ 0.9× bare stub (engine+journal+ledger ≤ 10%)" if op_bound else "—"
         met = _met(ratio, ">=", op_bound) if op_bound else None
+        gap = _shortfall(ratio, ">=", op_bound) if op_bound else None
         rows.append(
             Row(
                 f"throughput c={c}, mock vs bare stub",
@@ -95,6 +166,8 @@ def build_rows(
                 "mock ÷ bare stub",
                 target,
                 met,
+                "engine" if op_bound else "",
+                gap,
             )
         )
     variants = [
@@ -124,6 +197,8 @@ def build_rows(
                     label,
                     f"{sign} {bound:g}× WireMock",
                     _met(ratio, op, bound),
+                    _kind(figure),
+                    _shortfall(ratio, op, bound),
                 )
             )
     if workers is not None and alt is not None:
@@ -141,6 +216,8 @@ def build_rows(
                 "mock ÷ bare stub",
                 "≥ 0.9× bare stub (engine+journal+ledger ≤ 10%)",
                 _met(ratio, ">=", 0.9),
+                "engine",
+                _shortfall(ratio, ">=", 0.9),
             )
         )
     if client is not None:
@@ -174,8 +251,25 @@ def _ratio_text(ratio: float | None) -> str:
     return "—" if ratio is None else f"{ratio:.3f}×" if ratio < 0.1 else f"{ratio:.2f}×"
 
 
-def _verdict(met: bool | None) -> str:
-    return {True: "met", False: "MISSED", None: ""}[met]
+def _verdict(row: Row) -> str:
+    if row.met is False and row.shortfall is not None:
+        return f"MISSED by {row.shortfall:.2f}×"
+    return {True: "met", False: "MISSED", None: ""}[row.met]
+
+
+def closing_notes(rows: list[Row]) -> list[str]:
+    """For each kind of target missed in ``rows``: which figures, by how much, and what
+    would close it."""
+    notes = []
+    for kind, remedy in CLOSING.items():
+        missed = [r for r in rows if r.kind == kind and r.met is False]
+        if missed:
+            which = "; ".join(
+                f"{r.figure} {_ratio_text(r.ratio)} against {r.target} ({_verdict(r)})"
+                for r in missed
+            )
+            notes.append(f"**{kind}** — {which}. {remedy}")
+    return notes
 
 
 def markdown_table(rows: list[Row]) -> str:
@@ -185,7 +279,7 @@ def markdown_table(rows: list[Row]) -> str:
     )
     lines = [
         f"| {r.figure} | {r.unit} | {_fmt(r.mock)} | {_fmt(r.stub)} | {_fmt(r.wiremock)} | "
-        f"{_ratio_text(r.ratio)} | {r.ratio_label} | {r.target} | {_verdict(r.met)} |"
+        f"{_ratio_text(r.ratio)} | {r.ratio_label} | {r.target} | {_verdict(r)} |"
         for r in rows
     ]
     return head + "\n".join(lines) + "\n"
@@ -202,7 +296,7 @@ def text_table(rows: list[Row]) -> str:
             _fmt(r.wiremock),
             _ratio_text(r.ratio),
             r.target,
-            _verdict(r.met),
+            _verdict(r),
         )
         for r in rows
     ]

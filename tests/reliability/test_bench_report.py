@@ -1,0 +1,66 @@
+"""bench/harness/report.py on made-up figures: a missed target says by how much and what would
+close it. (No timing here: the figures are constants; the benchmark itself runs by hand.)"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+REPORT = Path(__file__).resolve().parents[2] / "bench" / "harness" / "report.py"
+
+
+@pytest.fixture(scope="module")
+def report() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_report", REPORT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def server(start_s: float, mem_mib: float, rps32: float, p99_32: float) -> dict[str, Any]:
+    load = {c: {"rps": rps32, "p50_ms": 1.0, "p99_ms": p99_32} for c in ("1", "32")}
+    return {"startup_s": {"median": start_s}, "peak_memory_kib": mem_mib * 1024, "load": load}
+
+
+def rows_by_figure(report: ModuleType, mock: dict[str, Any]) -> dict[str, Any]:
+    wiremock = server(1.0, 2000, 10_000, 100)
+    stub = server(0.2, 40, 3_000, 20)
+    return {row.figure: row for row in report.build_rows(mock, stub, wiremock, None)}
+
+
+def test_missed_targets_say_by_how_much(report: ModuleType) -> None:
+    rows = rows_by_figure(report, server(0.3, 40, 2_500, 50))
+    start = rows["start to first answer (median)"]  # 0.30× against ≤ 0.15×
+    assert (start.met, start.kind, start.shortfall) == (False, "startup", pytest.approx(2.0))
+    rps = rows["throughput c=32"]  # 0.25× against ≥ 1×
+    assert (rps.met, rps.kind, rps.shortfall) == (False, "throughput", pytest.approx(4.0))
+    p99 = rows["p99 latency c=32"]  # 0.5× against ≤ 0.1×
+    assert p99.shortfall == pytest.approx(5.0)
+    engine = rows["throughput c=32, mock vs bare stub"]  # 2,500 ÷ 3,000 against ≥ 0.9×
+    assert (engine.kind, engine.shortfall) == ("engine", pytest.approx(0.9 / (2500 / 3000)))
+    table = report.markdown_table(list(rows.values()))
+    assert "| MISSED by 2.00× |" in table and "| MISSED by 4.00× |" in table
+
+
+def test_met_targets_have_no_shortfall_and_no_closing_note(report: ModuleType) -> None:
+    rows = rows_by_figure(report, server(0.1, 40, 12_000, 5))
+    memory = rows["peak memory"]
+    assert (memory.met, memory.shortfall) == (True, None)
+    assert all(row.met is not False for row in rows.values())
+    assert report.closing_notes(list(rows.values())) == []
+
+
+def test_closing_notes_name_each_missed_target_with_its_remedy(report: ModuleType) -> None:
+    rows = list(rows_by_figure(report, server(0.3, 400, 2_500, 50)).values())
+    notes = report.closing_notes(rows)
+    kinds = [note.split("**")[1] for note in notes]
+    assert kinds == ["startup", "memory", "throughput", "p99", "engine"]
+    for kind, note in zip(kinds, notes, strict=True):
+        assert "MISSED by" in note and report.CLOSING[kind] in note
