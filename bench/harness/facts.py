@@ -75,6 +75,7 @@ def machine_facts(root: Path) -> dict[str, Any]:
                 "requests",
                 "granian",
                 "gunicorn",
+                "redis",
             )
         },
     }

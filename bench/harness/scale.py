@@ -108,6 +108,10 @@ def _row(name: str, result: dict[str, Any], wm: dict[str, Any] | None) -> dict[s
     return row
 
 
+def _load(avg: Any) -> str:
+    return "/".join(f"{x:.2f}" for x in avg) if avg else "?"
+
+
 def _markdown(run_facts: dict[str, Any], plan: Plan, notes: list[str], rows: list[Any]) -> str:
     lines = [
         f"# juhe-mock scale-out benchmark, {run_facts.get('date', date.today().isoformat())}",
@@ -115,7 +119,10 @@ def _markdown(run_facts: dict[str, Any], plan: Plan, notes: list[str], rows: lis
         f"Machine: {run_facts.get('cpu', '?')}, {run_facts.get('cpus', '?')} cores; "
         f"load generator {run_facts.get('wrk', '?')}; {run_facts.get('redis', '?')}; "
         f"WireMock {run_facts.get('wiremock', 'absent')}; load average at the end "
-        f"{run_facts.get('load_average_at_end')}.",
+        f"{_load(run_facts.get('load_average_at_end'))}.",
+        f"Commit `{run_facts.get('git_commit', '?')}`; Python {run_facts.get('python', '?')}, "
+        + ", ".join(f"{n} {v}" for n, v in run_facts.get("packages", {}).items())
+        + ".",
         f"Plan: c=32 only, {plan.rounds} interleaved rounds of {plan.duration_s:g} s after "
         f"{plan.warmup_s:g} s of warm-up; start-up median of {plan.launches} launches. "
         "The request is the magic number 13000000003 (tenure 3), a stateless answer; with "
