@@ -3,18 +3,21 @@
 Two modes:
 
 * **strict** (``strict=True``, the default): our own mock. The body must have exactly the
-  keys of its kind's wire shape, and ``reason`` must be the catalogue's words to the letter
-  (``"成功"``; the document's words; for 234802/234804 the words + ``":"`` + a non-empty
-  detail), or exactly ``reason=`` when the caller says which custom text to expect.
+  keys of its kind's wire shape, in the wire's order, and ``reason`` must be the
+  catalogue's words to the letter (``"成功"``; the document's words; for 234802/234804 the
+  words + ``":"`` + a non-empty detail), or exactly ``reason=`` when the caller says which
+  custom text to expect.
 * **tolerant** (``strict=False``): a live answer. Unknown extra keys, other ``reason``
-  wording and orderids with extra trailing characters are *warnings*, not violations:
-  the live wording drifts, ``error_code`` and the shape do not (wire-facts).
+  wording, another key order and orderids with extra trailing characters are *warnings*,
+  not violations: the live wording drifts, ``error_code`` and the shape do not
+  (wire-facts).
 
 Both modes check the JSON Schema of the body's kind and what a schema cannot say: the
 ``orderid`` timestamp is a real date and time, ``error_code`` is an integer the catalogue
 knows, ``resultcode`` appears exactly on system errors and matches ``error_code``,
-``reason`` is not blank. Key order differing from the wire's is always only a warning
-(JSON objects are unordered; clients must not depend on it).
+``reason`` is not blank. Key order differing from the wire's breaks strict mode (our mock
+renders the documented order, key for key) and is only a warning in tolerant mode: JSON
+objects are unordered, so no client may depend on it.
 
 ``validate`` returns the violations only; ``validate_report`` returns both lists. Neither
 ever raises: anything that is not a JSON object is a violation on field ``"$"``.
@@ -321,12 +324,12 @@ class _Check:
         order = _KEY_ORDER[kind]
         keys = [k for k in body if k in order]
         if len(keys) == len(order) and keys != order:
-            self.warn("$", "key-order", f"keys in order {keys}, the wire has {order}")
+            self.lenient("$", "key-order", f"keys in order {keys}, the wire has {order}")
         result = body.get("result")
         if isinstance(result, dict):
             inner = [k for k in result if k in _RESULT_KEY_ORDER]
             if len(inner) == len(_RESULT_KEY_ORDER) and inner != _RESULT_KEY_ORDER:
-                self.warn(
+                self.lenient(
                     "result",
                     "key-order",
                     f"keys in order {inner}, the wire has {_RESULT_KEY_ORDER}",

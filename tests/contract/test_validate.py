@@ -102,12 +102,19 @@ def test_live_orderid_with_suffix_tolerated_with_warning() -> None:
     assert [(w.field, w.rule) for w in report.warnings] == [("result.orderid", "orderid-format")]
 
 
-def test_key_order_differing_from_wire_is_only_a_warning() -> None:
+def test_key_order_differing_from_wire_breaks_strict_warns_tolerant() -> None:
     body = {"error_code": 0, "result": {"orderid": ORDERID, "code": "3"}, "reason": "成功"}
-    report = validate_report(body)
+    expected = [("$", "key-order"), ("result", "key-order")]
+    assert [(v.field, v.rule) for v in validate(body, strict=True)] == expected
+    report = validate_report(body, strict=False)
     assert report.ok
-    found = [(w.field, w.rule) for w in report.warnings]
-    assert found == [("$", "key-order"), ("result", "key-order")]
+    assert [(w.field, w.rule) for w in report.warnings] == expected
+
+
+@pytest.mark.parametrize("code", list(ERROR_CODES))
+def test_error_body_keys_reordered_break_strict(code: int) -> None:
+    body = dict(reversed(list(error_body(code).items())))
+    assert [(v.field, v.rule) for v in validate(body)] == [("$", "key-order")]
 
 
 def test_violation_str_names_field_and_rule() -> None:
