@@ -12,7 +12,7 @@
     ├── NoRecordError              234803
     ├── InvalidParameterError      234802
     └── TransportError             no usable answer from the API (error_code is None)
-        ├── ConnectError           the connection was refused or could not be made
+        ├── ConnectError           the connection was refused, dropped or could not be made
         ├── RequestTimeout         no answer within the timeout
         ├── HTTPStatusError        an HTTP status other than 200 (the API answers 200 always)
         └── InvalidResponseError   a body that is not JSON or breaks the contract

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import pytest
 
@@ -129,3 +130,24 @@ def test_transport_error_survives_pickle_with_its_fields() -> None:
     copy = pickle.loads(pickle.dumps(exc))
     assert type(copy) is client.HTTPStatusError
     assert (copy.status, copy.answered, copy.retryable, str(copy)) == (502, False, True, "HTTP 502")
+
+
+def test_readme_draws_the_same_tree_as_the_docstring() -> None:
+    doc = errors.__doc__ or ""
+    tree = doc[doc.index("JuheError ") : doc.index("\n\n", doc.index("JuheError "))]
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "\n".join(line.strip() for line in tree.splitlines()) in "\n".join(
+        line.strip() for line in readme.splitlines()
+    )
+
+
+def test_docstring_tree_lists_the_codes_the_table_maps() -> None:
+    drawn: dict[str, set[int]] = {}
+    for line in (errors.__doc__ or "").splitlines():
+        words = line.replace("├──", "").replace("└──", "").split()
+        if words and words[0].endswith("Error") and all(w.isdigit() for w in words[1:]):
+            drawn[words[0]] = {int(w) for w in words[1:]}
+    mapped: dict[str, set[int]] = {cls.__name__: set() for cls in FAMILY_CLASSES.values()}
+    for code, cls in ERROR_CLASSES.items():
+        mapped[cls.__name__].add(code)
+    assert drawn == mapped
