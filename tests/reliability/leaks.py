@@ -4,13 +4,15 @@ any log record, journal entry, ledger entry or report that the code under test p
 What is watched (:meth:`LeakDetector.install_session`):
 
 - every log record reaching the root logger (message and ``extra`` fields), from any test;
-- every journal entry and ledger entry any in-memory store records;
+- every journal entry and ledger entry any store records, in memory or in Redis;
 - what a test reads back from ``capsys``/``capfd`` (the CLIs' reports) and whatever output
-  a test leaves captured.
+  a test leaves captured;
+- the log of every ``juhe-mock`` a test runs as a separate process (:meth:`saw_file`).
 
-What counts as a secret: every key the mock's engine or a ``TenureClient`` is given (when it
-is long and varied enough that finding it by chance inside a hash is impossible; ``"k"``
-would match everywhere), and every plaintext magic number. Tests hold keys in their own
+What counts as a secret: every key the mock's engine or a ``TenureClient`` is given, and
+every key a test sends over HTTP with ``requests`` (to a mock in another process), when it
+is long and varied enough that finding it by chance inside a hash is impossible (``"k"``
+would match everywhere); and every plaintext magic number. Tests hold keys in their own
 variables and send them; that is not checked — only what the code writes.
 
 The texts and secrets are gathered during the run and compared once, at the end
@@ -20,8 +22,10 @@ A finding fails the session and is listed in the terminal summary.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -61,6 +65,22 @@ def worth_watching(secret: str) -> bool:
     return True
 
 
+def _standing_alone(secret: str, text: str) -> int:
+    """Where ``secret`` occurs in ``text`` as itself, or -1. A hex secret flanked by more hex
+    digits is part of a longer hex string, such as the journal's ``mobile`` hash when a
+    test sends a truncated hash as the key: that is the hash, not the key."""
+    at = text.find(secret)
+    if not set(secret) <= _HEX:
+        return at
+    while at >= 0:
+        before = text[at - 1] if at else ""
+        after = text[at + len(secret) : at + len(secret) + 1]
+        if before not in _HEX and after not in _HEX:
+            return at
+        at = text.find(secret, at + 1)
+    return -1
+
+
 class _Handler(logging.Handler):
     def __init__(self, detector: LeakDetector) -> None:
         super().__init__(logging.NOTSET)
@@ -95,6 +115,11 @@ class LeakDetector:
         if text and text not in self.texts:
             self.texts[text] = f"{source} (in {self.where})"
 
+    def saw_file(self, source: str, path: Any) -> None:
+        """A file the code under test wrote (a subprocess's log), if it exists."""
+        with contextlib.suppress(FileNotFoundError):
+            self.saw(source, Path(path).read_text(encoding="utf-8", errors="replace"))
+
     def saw_entry(self, source: str, entry: Any) -> None:
         if isinstance(entry, dict):
             entry = {k: v for k, v in entry.items() if k not in _VOLATILE}
@@ -112,9 +137,10 @@ class LeakDetector:
             if secret not in corpus:
                 continue
             for text, where in self.texts.items():
-                if secret in text:
+                at = _standing_alone(secret, text)
+                if at >= 0:
                     # The report must not leak it either: it is shown redacted.
-                    start = max(text.index(secret) - 60, 0)
+                    start = max(at - 60, 0)
                     excerpt = text[start : start + 160 + len(secret)].replace(secret, "<SECRET>")
                     label = f"{secret[:3]}… (length {len(secret)})"
                     found.append(f"secret {label} in {where}: {excerpt!r}")
@@ -190,20 +216,31 @@ class LeakDetector:
 
     def install_session(self) -> None:
         """Watch everything listed in the module docstring."""
+        import requests
         from _pytest.capture import CaptureFixture
 
         from client.client import TenureClient
         from contract import MAGIC_NUMBERS
         from mock_server.engine import Engine
+        from mock_server.redis_store import RedisStore
         from mock_server.store import InMemoryStore
 
         for phone in MAGIC_NUMBERS:
             self.add_secret(phone)
         self.watch_logger(logging.getLogger())
         self.watch_store(InMemoryStore)
+        self.watch_store(RedisStore)
         self.watch_arguments(Engine, "decide", lambda engine, call: [call.key])
         self.watch_arguments(TenureClient, "__init__", lambda client, key=None, *a, **k: [key])
+        self.watch_arguments(requests.Session, "request", sent_keys)
         self.watch_readouterr(CaptureFixture)
+
+
+def sent_keys(
+    session: Any, method: str, url: str, params: Any = None, data: Any = None, *a: Any, **k: Any
+) -> list[Any]:
+    """The ``key`` of a request's query or form, when given as a mapping."""
+    return [part.get("key") for part in (params, data) if isinstance(part, dict)]
 
 
 #: The detector of this test session (installed by ``tests/conftest.py``).

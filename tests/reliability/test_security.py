@@ -20,7 +20,7 @@ from mock_server.models import key_fingerprint
 from mock_server.store import InMemoryStore
 
 from .conftest import FORM, check_answer
-from .leaks import SESSION, LeakDetector, judge
+from .leaks import SESSION, LeakDetector, judge, sent_keys
 from .rawhttp import build, exchange, parse
 
 HASH = mobile_sha256(magic_number("3"))
@@ -272,3 +272,47 @@ def test_session_leak_check_sees_the_mock_journal_and_request_log() -> None:
         where.split(" (in ")[0] for text, where in SESSION.texts.items() if fingerprint in text
     }
     assert {"journal entry", "ledger entry", "log record mock_server.requests"} <= sources
+
+
+def test_leak_detector_learns_keys_sent_over_http_and_reads_subprocess_logs(
+    tmp_path: Any,
+) -> None:
+    # A juhe-mock in another process never runs the in-process engine: the key the test
+    # sends with requests is what makes its log checkable.
+    detector = LeakDetector()
+    detector.watch_arguments(requests.Session, "request", sent_keys)
+    sent = "key-sent-to-another-process-71c2"
+    try:
+        with requests.Session() as session, pytest.raises(requests.ConnectionError):
+            session.post("http://127.0.0.1:9" + PATH, data={"key": sent}, timeout=2)
+    finally:
+        detector.uninstall()
+    assert sent in detector.secrets
+    log = tmp_path / "juhe-mock.log"
+    log.write_text(f"... key={key_fingerprint(sent)} -> 0 code=3\n", encoding="utf-8")
+    detector.saw_file("juhe-mock log", log)
+    assert detector.findings() == []
+    log.write_text(f"... key={sent} -> 0 code=3\n", encoding="utf-8")
+    detector.saw_file("juhe-mock log, leaking", log)
+    (finding,) = detector.findings()
+    assert "juhe-mock log, leaking" in finding and sent not in finding
+
+
+def test_session_leak_check_watches_the_redis_store_and_http_keys() -> None:
+    from mock_server.redis_store import RedisStore
+
+    # Wrapped by the session's detector (leaks.install_session), not the class's own code.
+    for name in ("journal_append", "ledger_add"):
+        assert getattr(RedisStore, name).__module__ == "tests.reliability.leaks"
+    assert requests.Session.request.__module__ == "tests.reliability.leaks"
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [(f"mobile={HASH}", False), (f"key={HASH[:40]} mobile=-", True), (f"k:{HASH[:40]}", True)],
+)
+def test_leak_detector_tells_a_hex_key_from_the_hash_it_is_cut_from(text: str, found: bool) -> None:
+    detector = LeakDetector()
+    detector.add_secret(HASH[:40])  # a test may send a cut hash as the key
+    detector.saw("log record", text)
+    assert bool(detector.findings()) is found

@@ -29,6 +29,8 @@ import requests
 from contract import PATH
 from contract.validate import validate
 
+from ..reliability.leaks import SESSION
+
 HOW_TO_GET = "install it with `apt-get install redis-server` (Debian/Ubuntu) to run them"
 SERVING = "juhe-mock serving on "
 
@@ -168,6 +170,7 @@ def running_mock(tmp_path: Path, *args: str, env: dict[str, str] | None = None) 
             os.killpg(proc.pid, signal.SIGKILL)
         if proc.stdout is not None:
             proc.stdout.close()
+        SESSION.saw_file(f"juhe-mock log {log.name}", log)  # no key, no number in it
 
 
 def api_url(mock: Mock) -> str:

@@ -6,12 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from ..reliability.leaks import SESSION
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -28,9 +31,11 @@ def juhe_mock_process(*scenarios: Path) -> Iterator[str]:
     args = [str(BIN / "juhe-mock"), "--port", "0"]
     for path in scenarios:
         args += ["--scenarios", str(path)]
-    proc = subprocess.Popen(
-        args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT
-    )
+    # The request log goes to a file the session's leak check reads (tests/reliability/leaks).
+    fd, name = tempfile.mkstemp(prefix="juhe-mock-", suffix=".log")
+    log = Path(name)
+    with os.fdopen(fd, "wb") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
@@ -45,6 +50,8 @@ def juhe_mock_process(*scenarios: Path) -> Iterator[str]:
             proc.wait()
         if proc.stdout is not None:
             proc.stdout.close()
+        SESSION.saw_file(f"juhe-mock log ({' '.join(p.name for p in scenarios)})", log)
+        log.unlink()
 
 
 def usage_of(base_url: str) -> dict[str, Any]:
