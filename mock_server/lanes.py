@@ -1,0 +1,101 @@
+"""Orderid lanes: unique orderids from several workers that share no state.
+
+With ``juhe-mock --workers N`` and memory state each worker counts orderids on its own;
+a lane per worker keeps their ids apart without any shared counter (see
+:class:`LaneStore`). With ``--state redis://...`` the counter is shared instead and no
+lane is needed.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from .store import ORDERID_PREFIX, InMemoryStore
+
+__all__ = ["LaneStore", "claim_lane"]
+
+#: More than any second's worth of orderids: tells OrderIds to move to the next second.
+_SECOND_USED_UP = 1_000_000_000
+
+
+class LaneStore:
+    """An in-memory store whose orderid counters cannot collide with other workers'.
+
+    Worker ``lane`` of ``lanes`` hands out only the counter values ``lane + 1``,
+    ``lane + 1 + lanes``, ... of each second, so N workers' ids never meet. The lane is held
+    by an exclusive ``flock`` on a file for the worker's life (the kernel frees it when the
+    worker dies, however it dies); the file keeps the last second the lane used, written
+    before the lane's first id of each second, so a respawned worker never reuses a second
+    its predecessor began.
+    """
+
+    def __init__(self, inner: InMemoryStore, lane_dir: str, lanes: int) -> None:
+        self._inner = inner
+        self._lanes = lanes
+        self.lane, self._fd = claim_lane(lane_dir, lanes)
+        raw = os.pread(self._fd, 32, 0).decode("ascii", "replace").strip()
+        self._used = int(raw) if raw.isdigit() else 0  # seconds up to this one are spent
+        self._written = self._used
+
+    def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
+        if not key.startswith(ORDERID_PREFIX):
+            return self._inner.incr(key, amount, ttl_s)
+        second = int(key[len(ORDERID_PREFIX) :])
+        if second <= self._used:
+            return _SECOND_USED_UP
+        if second > self._written:
+            os.pwrite(self._fd, f"{second:<20d}".encode("ascii"), 0)
+            self._written = second
+        n = self._inner.incr(key, amount, ttl_s)
+        return (n - 1) * self._lanes + self.lane + 1
+
+    def get(self, key: str) -> int:
+        return self._inner.get(key)
+
+    def take_if_below(self, key: str, limit: int) -> bool:
+        return self._inner.take_if_below(key, limit)
+
+    def window_hit(self, key: str, window_s: float, limit: int, now: float) -> bool:
+        return self._inner.window_hit(key, window_s, limit, now)
+
+    def journal_append(self, entry: Mapping[str, Any]) -> None:
+        self._inner.journal_append(entry)
+
+    def journal_list(self) -> list[dict[str, Any]]:
+        return self._inner.journal_list()
+
+    def journal_clear(self) -> None:
+        self._inner.journal_clear()
+
+    def ledger_add(self, key_fp: str, code: str) -> None:
+        self._inner.ledger_add(key_fp, code)
+
+    def ledger_snapshot(self) -> dict[str, Any]:
+        return self._inner.ledger_snapshot()
+
+    def reset(self) -> None:
+        self._inner.reset()
+
+    def close(self) -> None:
+        """Give the lane up (a worker that dies gives it up without this)."""
+        os.close(self._fd)
+
+
+def claim_lane(lane_dir: str, lanes: int, wait_s: float = 5.0) -> tuple[int, int]:
+    deadline = time.monotonic() + wait_s
+    while True:
+        for lane in range(lanes):
+            fd = os.open(os.path.join(lane_dir, f"lane-{lane}"), os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            return lane, fd
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no free orderid lane among {lanes} in {lane_dir}")
+        time.sleep(0.05)  # a replaced worker may not have released its lane yet
