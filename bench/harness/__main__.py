@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import tempfile
 from datetime import datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from . import clientcost, facts, load, report, wiremock
 from .answer import DEFAULT_KEY
-from .procs import stop_all
-from .runner import Plan, Subject, log, measure_all
+from .runner import Plan, Subject, log, measure_all, run_guarded
 from .targets import BENCH, REPO, bare_stub, bare_stub_granian, juhe_mock, wiremock_target
 
 
@@ -58,14 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
+
+    def body() -> int:
         if args.soak:
             from . import soak
 
@@ -75,11 +68,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return hotpath.run(args)
         return _bench(args)
-    except KeyboardInterrupt:
-        log("interrupted; stopping every server started")
-        return 130
-    finally:
-        stop_all()
+
+    return run_guarded(body)
 
 
 def _bench(args: argparse.Namespace) -> int:

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import http.client
 import json
+import signal
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from .answer import is_correct, query_path
 from .load import LoadResult, run_load
-from .procs import ServerProcess, group_pids
+from .procs import ServerProcess, group_pids, stop_all
 from .targets import Target
 
 
@@ -38,6 +40,25 @@ class Plan:
 
 def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def run_guarded(body: Callable[[], int], *cleanups: Callable[[], None]) -> int:
+    """Run a bench entry: SIGTERM interrupts it as Ctrl-C does, and whatever happens every
+    server it started is stopped by its pid (then ``cleanups`` run) before it returns."""
+
+    def on_sigterm(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        return body()
+    except KeyboardInterrupt:
+        log("interrupted; stopping every server started")
+        return 130
+    finally:
+        stop_all()
+        for cleanup in cleanups:
+            cleanup()
 
 
 def fetch(server: ServerProcess, path: str) -> tuple[int, bytes]:

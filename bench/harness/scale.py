@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -20,13 +19,12 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from . import facts, load, report, wiremock
 from .answer import DEFAULT_KEY
-from .procs import ServerProcess, free_port, stop_all, stop_process
-from .runner import Plan, Subject, log, measure_all
+from .procs import ServerProcess, free_port, stop_process
+from .runner import Plan, Subject, log, measure_all, run_guarded
 from .targets import BENCH, REPO, Target, juhe_mock, wiremock_target
 
 
@@ -147,22 +145,14 @@ def _markdown(run_facts: dict[str, Any], plan: Plan, notes: list[str], rows: lis
     return "\n".join(lines) + "\n"
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _on_sigterm)
-    try:
-        return _bench(args)
-    except KeyboardInterrupt:
-        log("interrupted; stopping every server started")
-        return 130
-    finally:
-        stop_all()
-        while _REDIS:
-            stop_process(_REDIS.pop())
+    return run_guarded(lambda: _bench(args), _stop_redis)
+
+
+def _stop_redis() -> None:
+    while _REDIS:
+        stop_process(_REDIS.pop())
 
 
 #: redis-server processes this run started (stopped in ``main``'s ``finally``).
