@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -20,7 +21,7 @@ from typing import Any
 
 import yaml
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import best_match
 
 from contract import TENURE_CODES, is_mobile_sha256, mobile_sha256
 
@@ -52,6 +53,8 @@ __all__ = [
 
 _VALIDATOR = Draft202012Validator(SCENARIO_SCHEMA)
 _RULE_VALIDATOR = Draft202012Validator(RULE_SCHEMA)
+#: Why a document that nests deeper than the parser or validator can follow is refused.
+TOO_DEEP = "nested too deeply to be a scenario document"
 # Under these names a later document replaces the earlier value instead of merging into it.
 _REPLACED = frozenset({"weights", "rate", "default_answer"})
 
@@ -114,21 +117,26 @@ def load_document(path: str | Path) -> dict[str, Any]:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(source, "$", "no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, "$", f"cannot read it ({type(exc).__name__})") from None
+    except IsADirectoryError:
+        raise ConfigError(source, "$", "a directory, not a file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(source, "$", f"not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(source, "$", f"cannot read it: {exc.strerror or exc}") from None
     return parse_document(text, source)
 
 
 def parse_document(text: str, source: str) -> dict[str, Any]:
     """Parse YAML (which includes JSON) and validate it."""
     try:
-        data = yaml.safe_load(text) if text.strip() else {}
+        data = _plain(yaml.safe_load(text)) if text.strip() else {}
+    except RecursionError:
+        raise ConfigError(source, "$", TOO_DEEP) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "$"
         problem = getattr(exc, "problem", None) or "not valid YAML or JSON"
         raise ConfigError(source, where, f"not valid YAML or JSON: {problem}") from None
-    data = _plain(data)
     validate_document(data, source)
     return data  # type: ignore[no-any-return]
 
@@ -154,24 +162,54 @@ def default_document() -> dict[str, Any]:
     return parse_document(text, "mock_server/default_scenarios.yaml")
 
 
-def _error_path(error: ValidationError) -> str:
-    return str(error.json_path)
+def _non_finite(value: Any, path: str = "$") -> str | None:
+    """The JSON path of the first NaN or infinity in ``value``, if any.
+
+    JSON (``NaN``, as Python's parser reads it) and YAML (``.nan``, ``.inf``) both let them
+    through, and the schema's bounds cannot stop a NaN, which compares false to everything:
+    a ``window_s`` or ``latency`` of NaN passed validation and made every request a 500.
+    """
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, Mapping):
+        items: Iterable[tuple[str, Any]] = ((_member(str(k)), v) for k, v in value.items())
+    elif isinstance(value, list):
+        items = ((f"[{i}]", v) for i, v in enumerate(value))
+    else:
+        return None
+    for step, item in items:
+        found = _non_finite(item, path + step)
+        if found is not None:
+            return found
+    return None
+
+
+def _check(validator: Draft202012Validator, data: Any, source: str) -> None:
+    """Schema-check ``data``, or raise the :class:`ConfigError` that best says what is wrong."""
+    where = _non_finite(data)
+    if where is not None:
+        raise ConfigError(source, where, "must be a finite number (not NaN or infinity)")
+    error = best_match(validator.iter_errors(data))
+    if error is not None:
+        raise ConfigError(source, str(error.json_path), error.message)
 
 
 def validate_document(data: Any, source: str) -> None:
     """:raises ConfigError: unless ``data`` is a valid scenario document."""
-    error = best_match(_VALIDATOR.iter_errors(data))
-    if error is not None:
-        raise ConfigError(source, _error_path(error), error.message)
-    compile_scenario(data, source=source)
+    try:
+        _check(_VALIDATOR, data, source)
+        compile_scenario(data, source=source)
+    except RecursionError:
+        raise ConfigError(source, "$", TOO_DEEP) from None
 
 
 def validate_rule(data: Any, source: str) -> None:
     """:raises ConfigError: unless ``data`` is one valid rule."""
-    error = best_match(_RULE_VALIDATOR.iter_errors(data))
-    if error is not None:
-        raise ConfigError(source, _error_path(error), error.message)
-    compile_rule(data, 0, "check", source, "$")
+    try:
+        _check(_RULE_VALIDATOR, data, source)
+        compile_rule(data, 0, "check", source, "$")
+    except RecursionError:
+        raise ConfigError(source, "$", TOO_DEEP) from None
 
 
 def merge_documents(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:

@@ -84,6 +84,11 @@ def test_scenarios_put_get_and_add_rule(mock: MockServer) -> None:
         ("POST", "/scenarios/rules", b'{"then": {"error": 1}}', "$.then.error"),
         ("POST", "/scenarios/rules", b'{"when": {"key": "k"}}', "$"),
         ("POST", "/scenarios/rules", b'{"then": {"latency": [2, 1]}}', "$.then.latency"),
+        # Python's JSON parser reads NaN and Infinity; each made every API request a 500.
+        ("PUT", "/scenarios", b'{"ips": {"rate": {"limit": 1, "window_s": NaN}}}', "finite"),
+        ("POST", "/scenarios/rules", b'{"then": {"latency": Infinity}}', "$.then.latency"),
+        ("PUT", "/scenarios", b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        ("POST", "/scenarios/rules", b'{"then": ' + b"[" * 100_000, "nested too deeply"),
     ],
 )
 def test_bad_admin_input_is_400_with_message(
@@ -96,6 +101,19 @@ def test_bad_admin_input_is_400_with_message(
     assert needle in response.json()["message"]
     # The scenario in force is untouched.
     assert _admin(mock, "GET", "/health").json()["rules"] == 0
+
+
+def test_admin_reads_json_whatever_the_content_type(mock: MockServer) -> None:
+    # curl -d sends application/x-www-form-urlencoded unless told otherwise.
+    response = _admin(mock, "POST", "/scenarios/rules", data=b'{"then": {"error": 10020}}')
+    assert response.status_code == 201
+    assert fetch(mock, query(magic_number("1")))["error_code"] == 10020
+
+
+def test_bad_admin_input_leaves_the_api_answering(mock: MockServer) -> None:
+    bad = b'{"rules": [{"then": {"latency": NaN}}]}'
+    assert _admin(mock, "PUT", "/scenarios", data=bad).status_code == 400
+    assert fetch(mock, query(magic_number("2")))["result"]["code"] == "2"
 
 
 def test_admin_refuses_non_loopback_clients() -> None:

@@ -80,6 +80,16 @@ BAD: list[tuple[str, str, str]] = [
     ("surprise: true", "$", "'surprise' was unexpected"),
     ("- just\n- a list", "$", "is not of type 'object'"),
     ("rules: [unclosed", "line 1", "not valid YAML or JSON"),
+    # NaN passes every bound of the schema (it compares false to everything); it made every
+    # request a 500 once a rate window or a latency was NaN.
+    ("ips: {rate: {limit: 1, window_s: .nan}}", "$.ips.rate.window_s", "finite number"),
+    ("rules: [{then: {latency: .nan}}]", "$.rules[0].then.latency", "finite number"),
+    ("rules: [{then: {latency: [0, .inf]}}]", "$.rules[0].then.latency[1]", "finite number"),
+    ("rules: [{then: {fault: drip, interval: .nan}}]", "$.rules[0].then.interval", "finite"),
+    ("internal_errors: .nan", "$.internal_errors", "finite number"),
+    ("rules: [{probability: .nan, then: {}}]", "$.rules[0].probability", "finite number"),
+    ("default: {weights: {'5': .inf}}", "$.default.weights['5']", "finite number"),
+    ("rules: " + "[" * 5000 + "]" * 5000, "$", "nested too deeply"),
 ]
 
 
@@ -101,6 +111,22 @@ def test_bad_document_names_file_field_and_why(
 def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such file"):
         load_document(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda p: p.mkdir(), "a directory, not a file"),
+        (lambda p: p.write_bytes(b"rules: []\n\xff\xfe"), "not UTF-8 text (byte 10)"),
+    ],
+    ids=["directory", "not-utf8"],
+)
+def test_unreadable_file_says_why(tmp_path: Path, make: Any, why: str) -> None:
+    path = tmp_path / "scenario.yaml"
+    make(path)
+    with pytest.raises(ConfigError) as caught:
+        load_document(path)
+    assert (caught.value.source, caught.value.path, caught.value.why) == (str(path), "$", why)
 
 
 def test_empty_file_is_an_empty_document(tmp_path: Path) -> None:
