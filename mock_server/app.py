@@ -117,11 +117,11 @@ def query() -> Response:
         runtime.store.ledger_add(decision.key_fp, decision.tenure)
     payload, content_type = wrap(render(decision, orderid), values.get("callback"))
     if decision.latency:
-        time.sleep(decision.latency)
+        runtime.pause(decision.latency)
     _record(runtime, decision, started, method, ip)
     if decision.fault is None:
         return Response(payload, content_type=content_type)
-    status, headers, body = apply_fault(decision.fault, payload, content_type)
+    status, headers, body = apply_fault(decision.fault, payload, content_type, runtime.pause)
     return Response(body, status=status, headers=headers, direct_passthrough=True)
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import Any
 
-from .app import REQUEST_LOG, create_app
+from .app import REQUEST_LOG, create_app, runtime_of
 from .config import ConfigError
 from .docs import magic_table_markdown
 from .runtime import MockConfig
@@ -133,10 +133,6 @@ class _Enqueue(logging.handlers.QueueHandler):
         return record
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(0)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the mock until SIGTERM/SIGINT; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -178,9 +174,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     flush_logs = _configure_logging(args.log_format)
     host = f"[{args.host}]" if ":" in args.host else args.host
+    runtime = runtime_of(app)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        # Requests waiting out a latency or drip rule end at once, so that waitress's
+        # shutdown (which waits for its threads) takes well under a second.
+        runtime.stop_pausing()
+        raise SystemExit(0)
+
     # Handlers first: a script may signal as soon as it has read the serving line.
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     print(f"juhe-mock serving on http://{host}:{server.effective_port}", flush=True)
     try:
         server.run()  # returns after SystemExit, having shut its worker threads down

@@ -9,7 +9,7 @@ waitress to close the socket without a word when it sees it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 
 from .models import Fault, FaultKind
@@ -41,10 +41,12 @@ def _dropped() -> Iterator[bytes]:
     yield b""  # pragma: no cover - makes this a generator
 
 
-def _drip(payload: bytes, chunk: int, interval: float) -> Iterator[bytes]:
+def _drip(
+    payload: bytes, chunk: int, interval: float, wait: Callable[[float], None]
+) -> Iterator[bytes]:
     for start in range(0, len(payload), chunk):
         if start:
-            time.sleep(interval)
+            wait(interval)
         yield payload[start : start + chunk]
 
 
@@ -53,8 +55,16 @@ def malformed(payload: bytes) -> bytes:
     return payload[:-1] + b",}" if payload.endswith(b"}") else payload + b",}"
 
 
-def apply_fault(fault: Fault, payload: bytes, content_type: str) -> FaultResponse:
-    """The HTTP response for ``fault``; ``payload`` is the answer's bytes it damages."""
+def apply_fault(
+    fault: Fault,
+    payload: bytes,
+    content_type: str,
+    wait: Callable[[float], None] = time.sleep,
+) -> FaultResponse:
+    """The HTTP response for ``fault``; ``payload`` is the answer's bytes it damages.
+
+    :param wait: how a drip waits between chunks (the runtime's, which a stop cuts short).
+    """
     kind = fault.kind
     if kind is FaultKind.STATUS:
         body = b"" if fault.body == "empty" else _html_page(fault.status)
@@ -71,5 +81,5 @@ def apply_fault(fault: Fault, payload: bytes, content_type: str) -> FaultRespons
         payload = payload[: len(payload) // 2]
     headers = [("Content-Type", content_type), ("Content-Length", str(len(payload)))]
     if kind is FaultKind.DRIP:
-        return 200, headers, _drip(payload, fault.chunk, fault.interval)
+        return 200, headers, _drip(payload, fault.chunk, fault.interval, wait)
     return 200, headers, [payload]

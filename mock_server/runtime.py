@@ -74,6 +74,7 @@ class MockRuntime:
         self._base = default_document()
         self._loaded = [_document(s, f"scenario #{i + 1}") for i, s in enumerate(config.scenarios)]
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self.orderids = OrderIds(self.store, config.clock)
         self.engine = self._engine(self._loaded)
 
@@ -118,6 +119,23 @@ class MockRuntime:
         with self._lock:
             self.engine = engine
             self.store.reset()
+
+    def pause(self, seconds: float) -> None:
+        """Wait ``seconds`` for a latency or drip rule; cut short once the server stops.
+
+        A rule may ask for up to 600 s; with ``time.sleep`` a request in flight held
+        SIGTERM up until waitress gave up on its threads (5 s), not the promised second.
+        """
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+    def stop_pausing(self) -> None:
+        """End every pause now and skip later ones: the server is stopping."""
+        self._stopping.set()
+
+    def resume_pausing(self) -> None:
+        """Pauses wait again (a stopped :class:`~mock_server.server.MockServer` restarts)."""
+        self._stopping.clear()
 
     def usage(self) -> dict[str, Any]:
         return self.store.ledger_snapshot()

@@ -154,6 +154,7 @@ class MockServer:
     def start(self) -> MockServer:
         if self._server is not None:
             return self
+        self.runtime.resume_pausing()
         self._server = make_server(self.app, self._host, self._port, self._threads)
         self._thread = threading.Thread(
             target=self._server.run, name="juhe-mock-server", daemon=True
@@ -164,6 +165,7 @@ class MockServer:
     def stop(self) -> None:
         if self._server is None:
             return
+        self.runtime.stop_pausing()  # a request waiting out a latency rule answers now
         stop_server(self._server, self._thread)
         self._server = None
         self._thread = None

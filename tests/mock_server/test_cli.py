@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from contract import magic_number, mobile_sha256
+from contract import PATH, magic_number, mobile_sha256
 
 from .conftest import SCENARIOS, fetch
 
@@ -57,6 +58,26 @@ def test_serves_on_free_port_and_stops_on_sigterm(tmp_path: Path, command: str) 
         assert fetch(url, params)["result"]["code"] == "3"
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
+
+
+def test_sigterm_does_not_wait_for_a_slow_answer(tmp_path: Path) -> None:
+    # A request waiting out a drip (or latency) rule used to hold the exit up until
+    # waitress gave up on its threads ("1 thread(s) still running", 5 s later).
+    slow = tmp_path / "slow.yaml"
+    slow.write_text("rules: [{then: {fault: drip, chunk: 1, interval: 600}}]\n", encoding="utf-8")
+    target = f"{PATH}?key=k&mobile={mobile_sha256(magic_number('3'))}"
+    with _running(tmp_path, "--scenarios", str(slow)) as (proc, url, log):
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            received = b""
+            while b"\r\n\r\n{" not in received:  # the first body byte: now it waits
+                received += sock.recv(4096)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=5) == 0
+    text = log.read_text(encoding="utf-8")
+    assert "still running" not in text
+    assert "Traceback" not in text
 
 
 def test_sigint_stops_cleanly(tmp_path: Path) -> None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -47,6 +50,30 @@ def test_fixed_latency_delays_then_answers(mock: MockServer) -> None:
     body = fetch(mock, query(PHONE))
     assert body["result"]["code"] == "3"  # latency alone keeps the normal answer
     assert mock.requests[-1]["latency_ms"] >= 200
+
+
+def test_stop_cuts_a_latency_short() -> None:
+    # A rule may ask for 600 s; stop() must not leave a worker (and its client) waiting.
+    with MockServer({"rules": [{"then": {"latency": 600}}]}) as mock:
+        runtime = mock.runtime
+        waiting, woke = threading.Event(), threading.Event()
+        pause = runtime.pause
+
+        def noted(seconds: float) -> None:
+            waiting.set()
+            pause(seconds)
+            woke.set()
+
+        runtime.pause = noted  # type: ignore[method-assign]
+        pool = ThreadPoolExecutor(1)
+        answer = pool.submit(requests.get, mock.url + PATH, params=query(PHONE), timeout=60)
+        assert waiting.wait(timeout=10)
+        mock.stop()
+        # Answered at once or closed by the stop; either way, not after 60 s.
+        with contextlib.suppress(requests.RequestException):
+            answer.result(timeout=10)
+        pool.shutdown()
+        assert woke.wait(timeout=10)  # the server's worker is not left asleep either
 
 
 def test_latency_range_is_drawn_inside_the_range(mock: MockServer) -> None:
