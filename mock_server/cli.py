@@ -59,13 +59,24 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def _port(text: str) -> int:
+    """``--port``: 0-65535 (waitress took 99999 silently modulo 65536)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not between 0 and 65535")
+    return port
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="juhe-mock",
         description="A faithful fake of Juhe's 在网时长 sha256 (China Unicom) API.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8000, help="port (8000; 0 = a free one)")
+    parser.add_argument("--port", type=_port, default=8000, help="port (8000; 0 = a free one)")
     parser.add_argument(
         "--scenarios", action="append", default=[], metavar="PATH",
         help="a scenario file (YAML or JSON); repeatable, merged in order",
@@ -171,6 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         server = make_server(app, args.host, args.port, args.threads)
     except OSError as error:
         print(f"juhe-mock: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ValueError:  # waitress: the host does not resolve to an address
+        print(f"juhe-mock: --host: cannot resolve {args.host!r} to an address", file=sys.stderr)
         return EXIT_CONFIG
     flush_logs = _configure_logging(args.log_format)
     host = f"[{args.host}]" if ":" in args.host else args.host

@@ -142,6 +142,42 @@ def test_missing_scenario_file_exits_2(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--port", "99999"], "--port: 99999 is not between 0 and 65535"),
+        (["--port", "-1"], "--port: -1 is not between 0 and 65535"),
+        (["--port", "http"], "--port: 'http' is not a port number"),
+        (["--host", "no-such-host.invalid"], "--host: cannot resolve 'no-such-host.invalid'"),
+        (["--threads", "0"], "--threads: must be at least 1"),
+        (["--log-format", "xml"], "--log-format: invalid choice: 'xml'"),
+    ],
+    ids=["port-too-big", "port-negative", "port-not-a-number", "host", "threads", "log-format"],
+)
+def test_bad_option_exits_2_saying_which(args: list[str], message: str) -> None:
+    done = subprocess.run(
+        [*COMMANDS["juhe-mock"], *args], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_port_in_use_exits_2(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [*COMMANDS["juhe-mock"], "--port", str(port)],
+            capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    assert done.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_print_schema_is_json() -> None:
     done = subprocess.run(
         [*COMMANDS["juhe-mock"], "--print-schema"], capture_output=True, text=True, timeout=30
