@@ -161,11 +161,18 @@ class Engine:
         self, call: Call, key: str, mobile_hash: str | None, now: float
     ) -> tuple[Outcome, str]:
         platform = self.scenario.platform
-        code = platform.static_check(key, call.ip, now)
-        if code is None and platform.rate is not None:
-            rate = platform.rate
-            if not self.store.window_hit(f"rate:{call.ip}", rate.window_s, rate.limit, now):
-                code = 10011
+        # The client IP is judged before the key, as a gateway in front of the API would:
+        # banned, unknown source, then its request rate (every call it makes counts).
+        code = platform.refuse_ip(call.ip)
+        rate = platform.rate
+        if (
+            code is None
+            and rate is not None
+            and not self.store.window_hit(f"rate:{call.ip}", rate.window_s, rate.limit, now)
+        ):
+            code = 10011
+        if code is None:
+            code = platform.refuse_key(key, now)
         if code is not None:
             return Outcome(error=code), "platform"
         if mobile_hash is None:

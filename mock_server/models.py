@@ -197,12 +197,17 @@ class Platform:
         trial = settings.trial if settings is not None else False
         return self.default_quota, trial
 
-    def static_check(self, key: str, ip: str, now: float) -> int | None:
-        """The error code the platform answers before any counter, or None to go on."""
+    def refuse_ip(self, ip: str) -> int | None:
+        """The error code for a client IP refused outright (10008, 10007), or None."""
         if self.banned_ips and ip in self.banned_ips:
             return 10008
         if self.sources is not None and ip not in self.sources:
             return 10007
+        return None
+
+    def refuse_key(self, key: str, now: float) -> int | None:
+        """The error code for a key refused now (10001, its own state, 10003 by expiry) or
+        for maintenance (10020); None to go on."""
         if self.allow is not None and key not in self.allow:
             return 10001
         settings = self.keys.get(key)

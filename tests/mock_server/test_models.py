@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from contract import magic_number
-from mock_server import MockServer
+from contract import PATH, magic_number, mobile_sha256
+from mock_server import MockServer, create_app
 
-from .conftest import fetch, query
+from .conftest import check_body, fetch, query
 
 PHONE = magic_number("4")
 
@@ -126,6 +126,61 @@ def test_internal_errors_are_seeded(mock: MockServer) -> None:
     mock.configure({"seed": 3, "internal_errors": 0.3})
     assert [_code(mock) for _ in range(30)] == first
     assert set(first) == {0, 10014}
+
+
+ALWAYS = {"start": "2000-01-01", "end": "2999-01-01"}
+# (id, document, key, mobile, the code that wins): each pair of models that both refuse the
+# call, the earlier in the documented order first.
+ORDER: list[tuple[str, dict[str, Any], str, str, int]] = [
+    ("banned-before-source", {"ips": {"banned": ["127.0.0.1"], "sources": ["10.0.0.0/8"]}},
+     "k", PHONE, 10008),
+    ("source-before-rate", {"ips": {"sources": ["10.0.0.0/8"], "rate": {"limit": 0}}},
+     "k", PHONE, 10007),
+    ("rate-before-allow-list", {"ips": {"rate": {"limit": 0}}, "keys": {"allow": ["good"]}},
+     "bad", PHONE, 10011),
+    ("allow-list-before-key-state",
+     {"keys": {"allow": ["good"], "per_key": {"bad": {"error": 10002}}}}, "bad", PHONE, 10001),
+    ("key-state-before-maintenance",
+     {"keys": {"per_key": {"k": {"error": 10021}}}, "maintenance": [ALWAYS]}, "k", PHONE, 10021),
+    ("expiry-before-maintenance",
+     {"keys": {"per_key": {"k": {"expires": "2001-01-01"}}}, "maintenance": [ALWAYS]},
+     "k", PHONE, 10003),
+    ("maintenance-before-mobile", {"maintenance": [ALWAYS]}, "k", "13812345678", 10020),
+    ("mobile-before-internal-errors", {"internal_errors": 1}, "k", "13812345678", 234802),
+    ("internal-errors-before-magic", {"internal_errors": 1}, "k", PHONE, 10014),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("doc", "key", "phone", "code"), [o[1:] for o in ORDER], ids=[o[0] for o in ORDER]
+)
+def test_models_are_judged_in_the_documented_order(
+    mock: MockServer, doc: dict[str, Any], key: str, phone: str, code: int
+) -> None:
+    mock.configure(doc)
+    # A plaintext number stands for a malformed mobile (sent as is, not hashed).
+    mobile = mobile_sha256(phone) if phone == PHONE else phone
+    assert fetch(mock, {"key": key, "mobile": mobile})["error_code"] == code
+
+
+def test_rate_limit_is_exact_per_window_and_per_ip() -> None:
+    now = [1_000_000.0]  # the start of a 10 s window
+    app = create_app({"scenarios": [{"ips": {"rate": {"limit": 3, "window_s": 10}}}],
+                      "clock": lambda: now[0]})  # fmt: skip
+    client = app.test_client()
+
+    def code(ip: str = "10.0.0.1") -> int:
+        response = client.get(PATH, query_string=query(PHONE), environ_base={"REMOTE_ADDR": ip})
+        body = response.get_json()
+        check_body(body)
+        return int(body["error_code"])
+
+    assert [code() for _ in range(5)] == [0, 0, 0, 10011, 10011]
+    assert code("10.0.0.2") == 0  # each IP has its own count
+    now[0] += 9.9
+    assert code() == 10011  # still the same window
+    now[0] += 0.1
+    assert [code() for _ in range(4)] == [0, 0, 0, 10011]  # a new window
 
 
 def test_platform_is_judged_before_mobile(mock: MockServer) -> None:
