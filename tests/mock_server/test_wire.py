@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -115,6 +120,64 @@ def test_default_tenure_is_a_pure_function_of_hash_and_seed(mobile_hash: str) ->
     call = Call("GET", "k", mobile_hash.upper(), "127.0.0.1", _NoHeaders())
     assert first.decide(call).tenure == second.decide(call).tenure
     assert first.default_tenure(mobile_hash) in TENURE_CODES
+
+
+_ANSWERS_SCRIPT = """
+import hashlib, json, sys
+from mock_server.config import compile_scenario, default_document, load_document, merge_documents
+from mock_server.engine import Call, Engine
+from mock_server.store import InMemoryStore
+
+class NoHeaders:
+    def get(self, key):
+        return None
+
+hashes = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(300)]
+default = Engine(compile_scenario(default_document(), seed=11), InMemoryStore())
+chaos = Engine(
+    compile_scenario(merge_documents([default_document(), load_document(sys.argv[1])])),
+    InMemoryStore(),
+)
+calls = [chaos.decide(Call("GET", "k", h, "127.0.0.1", NoHeaders())) for h in hashes[:100]]
+print(json.dumps({
+    "tenures": [default.default_tenure(h) for h in hashes],
+    "chaos": [[d.error_code, d.tenure, d.fault and d.fault.kind.value, d.rule] for d in calls],
+}))
+"""
+
+
+def test_choices_are_the_same_in_every_process_whatever_its_hash_seed() -> None:
+    # Same answers across restarts, processes and machines: nothing may depend on Python's
+    # per-process str hash (PYTHONHASHSEED), on set order or on a process-wide random.
+    chaos = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "chaos.yaml"
+    runs = []
+    for hash_seed in ["0", "1", "4242"]:
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", _ANSWERS_SCRIPT, str(chaos)],
+            capture_output=True, text=True, env=env, timeout=60, check=True,
+        )  # fmt: skip
+        runs.append(json.loads(done.stdout))
+    assert runs[0] == runs[1] == runs[2]
+    assert len(set(runs[0]["tenures"])) == len(TENURE_CODES)
+    assert len({tuple(c) for c in runs[0]["chaos"]}) >= 3  # the chaos mix is really mixed
+
+
+@given(HASHES, st.integers(min_value=-(2**63), max_value=2**63))
+def test_default_tenure_follows_the_documented_formula(mobile_hash: str, seed: int) -> None:
+    # docs/scenarios.md: u = the first 8 bytes of blake2b("SEED:HASH") / 2**64, against the
+    # cumulative weights in the order 1, 2, 3, 4, 5, 99. Any machine (or another language)
+    # can reproduce it.
+    digest = hashlib.blake2b(f"{seed}:{mobile_hash}".encode(), digest_size=8).digest()
+    u = int.from_bytes(digest, "big") / 2**64
+    weights = default_document()["default"]["weights"]
+    total, running, expected = sum(weights.values()), 0.0, "99"
+    for code in TENURE_CODES:
+        running += weights.get(code, 0) / total
+        if u < running:
+            expected = code
+            break
+    assert _engine(seed).default_tenure(mobile_hash) == expected
 
 
 def test_default_distribution_is_mostly_long_tenure() -> None:
