@@ -116,6 +116,18 @@ def test_scenario_file_is_served(tmp_path: Path) -> None:
         proc.wait(timeout=5)
 
 
+def test_repeated_scenarios_are_merged_in_order(tmp_path: Path) -> None:
+    files = [str(SCENARIOS / "trial-key.yaml"), str(SCENARIOS / "no-record-by-default.yaml")]
+    with _running(tmp_path, "--scenarios", files[0], "--scenarios", files[1]) as (proc, url, _):
+        unknown = {"key": "k", "mobile": mobile_sha256("13812345678")}
+        assert fetch(url, unknown)["error_code"] == 234803  # from the second file
+        trial = {"key": "trial-key", "mobile": mobile_sha256(magic_number("5"))}
+        codes = [fetch(url, trial)["error_code"] for _ in range(4)]
+        assert codes == [0, 0, 0, 10013]  # from the first
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=5)
+
+
 def _fails(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*COMMANDS["juhe-mock"], "--port", "0", *args],

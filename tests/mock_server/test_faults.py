@@ -103,7 +103,9 @@ def test_truncated_fault_cuts_the_json(mock: MockServer) -> None:
         json.loads(response.content)
     mock.configure({})
     whole = requests.get(mock.url + PATH, params=query(PHONE), timeout=10).content
+    check_body(json.loads(whole))
     assert len(response.content) == len(whole) // 2
+    assert whole.startswith(response.content)
 
 
 def test_malformed_fault_is_not_json(mock: MockServer) -> None:

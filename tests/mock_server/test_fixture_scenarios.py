@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import yaml
 
 from contract import PATH, magic_number
 from mock_server import MockServer
@@ -26,6 +27,22 @@ def test_every_fixture_has_a_test() -> None:
         "no-record-by-default", "slow-vendor", "chaos",
     }  # fmt: skip
     assert {p.stem for p in SCENARIOS.glob("*.yaml")} == tested
+
+
+@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_same_document_by_file_python_and_admin_api(path: Path) -> None:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    in_force = []
+    with MockServer(scenarios=path) as mock:
+        in_force.append(requests.get(mock.url + "/__admin/scenarios", timeout=10).json())
+    with MockServer() as mock:
+        mock.configure(doc)
+        in_force.append(requests.get(mock.url + "/__admin/scenarios", timeout=10).json())
+        put = requests.put(mock.url + "/__admin/scenarios", json=doc, timeout=10)
+        assert put.status_code == 200, put.text
+        in_force.append(requests.get(mock.url + "/__admin/scenarios", timeout=10).json())
+    assert in_force[0] == in_force[1] == in_force[2]
+    assert in_force[0]["description"] == doc["description"]
 
 
 def test_flaky_network_fails_four_times_then_recovers() -> None:

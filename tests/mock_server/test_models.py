@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,6 +182,43 @@ def test_rate_limit_is_exact_per_window_and_per_ip() -> None:
     assert code() == 10011  # still the same window
     now[0] += 0.1
     assert [code() for _ in range(4)] == [0, 0, 0, 10011]  # a new window
+
+
+# (id, scenario file, key, the codes of three calls): every stateful model, from a file.
+FROM_FILE: list[tuple[str, str, str, list[int]]] = [
+    ("allow-list", "keys: {allow: [good]}", "bad", [10001] * 3),
+    ("no-permission", "keys: {per_key: {k: {error: 10002}}}", "k", [10002] * 3),
+    ("expired", "keys: {per_key: {k: {error: 10003}}}", "k", [10003] * 3),
+    ("expired-by-date", "keys: {per_key: {k: {expires: 2020-06-01}}}", "k", [10003] * 3),
+    ("unreviewed", "keys: {per_key: {k: {error: 10005}}}", "k", [10005] * 3),
+    ("banned-key", "keys: {per_key: {k: {error: 10009}}}", "k", [10009] * 3),
+    ("disabled", "keys: {per_key: {k: {error: 10021}}}", "k", [10021] * 3),
+    ("quota", "keys: {per_key: {k: {quota: 2}}}", "k", [0, 0, 10012]),
+    ("trial-quota", "keys: {per_key: {k: {quota: 1, trial: true}}}", "k", [0, 10013, 10013]),
+    ("ip-rate", "ips: {rate: {limit: 1, window_s: 600}}", "k", [0, 10011, 10011]),
+    ("banned-ip", "ips: {banned: [127.0.0.0/8]}", "k", [10008] * 3),
+    ("unknown-source", "ips: {sources: [192.0.2.0/24]}", "k", [10007] * 3),
+    ("maintenance", "maintenance: [{start: 2000-01-01, end: 2999-01-01}]", "k", [10020] * 3),
+    ("internal-errors", "internal_errors: 1", "k", [10014] * 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "codes"), [f[1:] for f in FROM_FILE], ids=[f[0] for f in FROM_FILE]
+)
+def test_stateful_model_from_a_scenario_file(
+    tmp_path: Path, text: str, key: str, codes: list[int]
+) -> None:
+    path = tmp_path / "model.yaml"
+    path.write_text(f"version: 1\n{text}\n", encoding="utf-8")
+    with MockServer(scenarios=path) as mock:
+        seen = [_code(mock, key) for _ in codes]
+    if text.startswith("ips: {rate") and seen != codes:
+        # A 600 s window: at most one boundary falls between the calls, and it starts the
+        # count afresh there.
+        assert seen in ([0, 0, 10011], [0, 10011, 0]), seen
+    else:
+        assert seen == codes
 
 
 def test_platform_is_judged_before_mobile(mock: MockServer) -> None:
