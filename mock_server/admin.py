@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -60,24 +61,24 @@ def _guard() -> Response | None:
     return _error(401, "unauthorized", "a valid admin token is required")
 
 
-def _body() -> tuple[Any, Response | None]:
-    """The request's JSON object, whatever its Content-Type (``curl -d`` sends a form type).
+def _with_body(change: Callable[[MockRuntime, dict[str, Any]], Response]) -> Response:
+    """Apply ``change`` to the request's JSON object, or answer 400 saying what is wrong.
 
-    Parsed here rather than by ``request.get_json``, which let a deeply nested body's
+    The body is read whatever its Content-Type (``curl -d`` sends a form type), and parsed
+    here rather than by ``request.get_json``, which let a deeply nested body's
     RecursionError through as a 500.
     """
     try:
         data = json.loads(request.get_data(cache=False))
     except (ValueError, RecursionError) as exc:
         why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
-        return None, _error(400, "bad_request", f"the body must be a JSON document: {why}")
+        return _error(400, "bad_request", f"the body must be a JSON document: {why}")
     if not isinstance(data, dict):
-        return None, _error(400, "bad_request", "$: the body must be a JSON object")
-    return data, None
-
-
-def _config_error(error: ConfigError) -> Response:
-    return _error(400, "invalid_scenario", f"{error.path}: {error.why}")
+        return _error(400, "bad_request", "$: the body must be a JSON object")
+    try:
+        return change(_runtime(), data)
+    except ConfigError as error:
+        return _error(400, "invalid_scenario", f"{error.path}: {error.why}")
 
 
 @admin.get("/health")
@@ -122,25 +123,17 @@ def scenarios_get() -> Response:
 
 @admin.put("/scenarios")
 def scenarios_put() -> Response:
-    doc, problem = _body()
-    if problem is not None:
-        return problem
-    runtime = _runtime()
-    try:
+    def replace(runtime: MockRuntime, doc: dict[str, Any]) -> Response:
         runtime.configure(doc, "request body")
-    except ConfigError as error:
-        return _config_error(error)
-    return _json({"rules": len(runtime.engine.scenario.rules)})
+        return _json({"rules": len(runtime.engine.scenario.rules)})
+
+    return _with_body(replace)
 
 
 @admin.post("/scenarios/rules")
 def scenarios_add_rule() -> Response:
-    rule, problem = _body()
-    if problem is not None:
-        return problem
-    runtime = _runtime()
-    try:
+    def add(runtime: MockRuntime, rule: dict[str, Any]) -> Response:
         name = runtime.add_rule(rule, "request body")
-    except ConfigError as error:
-        return _config_error(error)
-    return _json({"added": name, "rules": len(runtime.engine.scenario.rules)}, 201)
+        return _json({"added": name, "rules": len(runtime.engine.scenario.rules)}, 201)
+
+    return _with_body(add)
