@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import requests
 
 from contract import PATH, magic_number, mobile_sha256
 
@@ -124,6 +125,18 @@ def test_repeated_scenarios_are_merged_in_order(tmp_path: Path) -> None:
         trial = {"key": "trial-key", "mobile": mobile_sha256(magic_number("5"))}
         codes = [fetch(url, trial)["error_code"] for _ in range(4)]
         assert codes == [0, 0, 0, 10013]  # from the first
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=5)
+
+
+def test_admin_token_guards_the_admin_api(tmp_path: Path) -> None:
+    with _running(tmp_path, "--admin-token", "t0ken-for-cli") as (proc, url, _):
+        health = url + "/__admin/health"
+        assert requests.get(health, timeout=10).status_code == 401  # loopback is not enough
+        wrong = {"Authorization": "Bearer nope"}
+        assert requests.get(health, headers=wrong, timeout=10).status_code == 401
+        right = {"Authorization": "Bearer t0ken-for-cli"}
+        assert requests.get(health, headers=right, timeout=10).json()["status"] == "ok"
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=5)
 
