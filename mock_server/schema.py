@@ -45,7 +45,12 @@ _OUTCOME = {
         "reason": {"type": "string", "minLength": 1, "maxLength": 500},
         "detail": {"type": "string", "minLength": 1, "maxLength": 200},
         "fault": {"enum": ["status", "drop", "malformed", "truncated", "drip", "raw"]},
-        "status": {"type": "integer", "minimum": 100, "maximum": 599},
+        "status": {
+            "type": "integer",
+            "minimum": 200,
+            "maximum": 599,
+            "description": "a final HTTP status (a 1xx is not an answer)",
+        },
         "body": {"enum": ["html", "empty"]},
         "chunk": {"type": "integer", "minimum": 1, "maximum": 65536},
         "interval": _SECONDS,

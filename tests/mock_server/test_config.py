@@ -56,6 +56,7 @@ BAD: list[tuple[str, str, str]] = [
     ("rules: [{then: {reason: x}}]", "$.rules[0].then", "'error' is a dependency"),
     ("rules: [{then: {fault: drop, error: 234801}}]", "$.rules[0].then.fault", "replaces"),
     ("rules: [{then: {fault: status}}]", "$.rules[0].then.status", "needs a status"),
+    ("rules: [{then: {fault: status, status: 100}}]", "$.rules[0].then.status", "minimum of 200"),
     ("rules: [{then: {error: 234803, detail: x}}]", "$.rules[0].then.detail", "no detail"),
     ("rules: [{then: {latency: [3, 1]}}]", "$.rules[0].then.latency", "low end"),
     ("rules: [{then: {latency: 999}}]", "$.rules[0].then.latency", "greater than the maximum"),
