@@ -46,6 +46,12 @@ class MockConfig:
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
     clock: Callable[[], float] = field(default=time.time)
 
+    def __post_init__(self) -> None:
+        # One document or one path is a list of one: iterated as it is, a path gave its
+        # characters and a dict its keys, each then reported as "no such file".
+        if isinstance(self.scenarios, (Mapping, str, Path)):
+            self.scenarios = [self.scenarios]
+
     @classmethod
     def of(cls, config: MockConfig | Mapping[str, Any] | None) -> MockConfig:
         if config is None:

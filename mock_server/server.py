@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -116,14 +115,9 @@ class MockServer:
         store: Store | None = None,
         journal_size: int | None = None,
     ) -> None:
-        if scenarios is None:
-            sources: list[ScenarioSource] = []
-        elif isinstance(scenarios, (Mapping, str, Path)):
-            sources = [scenarios]
-        else:
-            sources = list(scenarios)
         options: dict[str, Any] = {
-            "scenarios": sources, "seed": seed, "admin_token": admin_token, "store": store,
+            "scenarios": scenarios or (), "seed": seed, "admin_token": admin_token,
+            "store": store,
         }  # fmt: skip
         if journal_size is not None:
             options["journal_size"] = journal_size

@@ -19,7 +19,7 @@ from mock_server.config import (
 )
 from mock_server.schema import SCENARIO_SCHEMA
 
-from .conftest import SCENARIOS
+from .conftest import SCENARIOS, check_body
 
 
 def test_schema_is_a_valid_json_schema() -> None:
@@ -178,3 +178,25 @@ def test_bad_rule_in_a_document_names_its_label_and_json_path() -> None:
         MockServer(doc).start()
     assert caught.value.source == "scenario #1"
     assert caught.value.path == "$.rules[0].when.ip[0]"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        SCENARIOS / "maintenance.yaml",
+        str(SCENARIOS / "maintenance.yaml"),
+        {"maintenance": [{"start": "2000-01-01", "end": "2999-01-01"}]},
+        [{"maintenance": [{"start": "2000-01-01", "end": "2999-01-01"}]}],
+    ],
+    ids=["path", "str", "document", "list"],
+)
+def test_create_app_takes_one_scenario_or_a_list(given: Any) -> None:
+    # A single path used to be iterated character by character ("f: no such file").
+    from contract import PATH, magic_number, mobile_sha256
+    from mock_server import create_app
+
+    client = create_app({"scenarios": given}).test_client()
+    answer = client.get(PATH, query_string={"key": "k", "mobile": mobile_sha256(magic_number("1"))})
+    body = answer.get_json()
+    check_body(body)
+    assert body["error_code"] == 10020
