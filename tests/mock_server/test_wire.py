@@ -192,6 +192,20 @@ def test_default_distribution_is_mostly_long_tenure() -> None:
     assert set(counts) == set(TENURE_CODES)
 
 
+def test_latency_range_is_drawn_uniformly_inside_it_and_seeded() -> None:
+    rules = [{"then": {"latency": [0.05, 0.1]}}, {"when": {"key": "f"}, "then": {"latency": 0.3}}]
+    runs = []
+    for _ in range(2):
+        engine = _engine(4, rules=rules)
+        runs.append([engine.decide(Call("GET", "k", "x", "::1", _NoHeaders())).latency
+                     for _ in range(200)])  # fmt: skip
+    assert runs[0] == runs[1]
+    assert all(0.05 <= d <= 0.1 for d in runs[0])
+    assert min(runs[0]) < 0.06 and max(runs[0]) > 0.09  # spread over the range
+    fixed = _engine(4, rules=rules[1:]).decide(Call("GET", "f", "x", "::1", _NoHeaders()))
+    assert fixed.latency == 0.3
+
+
 def test_missing_key_beats_everything() -> None:
     engine = _engine(rules=[{"then": {"tenure": "1"}}])
     decision = engine.decide(Call("GET", "", "zz", "127.0.0.1", _NoHeaders()))
