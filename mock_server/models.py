@@ -8,6 +8,7 @@ sources, maintenance, internal errors) are here; their counters live in the stor
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 from collections.abc import Mapping
@@ -33,6 +34,7 @@ __all__ = [
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
+@functools.lru_cache(maxsize=256)  # clients reuse a few keys: sha256 once per key, bounded
 def key_fingerprint(key: str) -> str:
     """A short, stable stand-in for an API key in logs and the journal: 8 hex of sha256."""
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl
 
 from flask import Request
 
-__all__ = ["FORM", "api_params", "parse_query"]
+__all__ = ["FORM", "add_body", "api_params", "mimetype_of", "parse_query", "query_params"]
 
 FORM = "application/x-www-form-urlencoded"
 _ERRORS = "mock_server.percent"
@@ -54,14 +54,30 @@ def parse_query(raw: bytes | str) -> dict[str, str]:
     return values
 
 
+def query_params(query: str) -> dict[str, str]:
+    """The parameters of a WSGI ``QUERY_STRING`` (raw bytes carried as latin-1 text)."""
+    # ASCII needs no round trip.
+    return parse_query(query if query.isascii() else query.encode("latin-1"))
+
+
+def mimetype_of(content_type: str) -> str:
+    """The media type of a Content-Type, lower case, as werkzeug's ``Request.mimetype``."""
+    return content_type.partition(";")[0].strip(" \t").lower()
+
+
+def add_body(values: dict[str, str], body: dict[str, str]) -> dict[str, str]:
+    """``values`` with the body's names it lacks (the query string's first value wins)."""
+    for name, value in body.items():
+        values.setdefault(name, value)
+    return values
+
+
 def api_params(request: Request) -> dict[str, str]:
     """The parameters of an API request, first value of each name.
 
     :raises RequestEntityTooLarge: for a body over the app's size limit.
     """
-    query = request.environ.get("QUERY_STRING", "")
-    # WSGI hands the raw bytes over as latin-1 text; ASCII needs no round trip.
-    values = parse_query(query if query.isascii() else query.encode("latin-1"))
+    values = query_params(request.environ.get("QUERY_STRING", ""))
     if request.method == "GET":
         return values
     mimetype = request.mimetype
@@ -71,6 +87,4 @@ def api_params(request: Request) -> dict[str, str]:
         body = {name: request.form[name] for name in request.form}
     else:
         return values
-    for name, value in body.items():
-        values.setdefault(name, value)
-    return values
+    return add_body(values, body)

@@ -62,7 +62,9 @@ def _caller(app: Any) -> Callable[[int], tuple[int, str, bytes]]:
         try:
             body = b"".join(result)
         finally:
-            result.close()
+            close = getattr(result, "close", None)  # optional in WSGI (a plain list has none)
+            if close is not None:
+                close()
         return int(status[0][:3]), headers["Content-Type"], body
 
     return call

@@ -1,0 +1,105 @@
+"""One API request from parameters to bytes: engine, orderid, ledger, journal, wire.
+
+The Flask view (:func:`mock_server.app.query`) and the raw WSGI fast path
+(:mod:`mock_server.fastpath`) both call :func:`answer`, so the decision, what is recorded
+and the bytes on the wire cannot drift apart between them; each path only turns the
+:class:`Reply` into its own kind of response.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .engine import Call, Decision
+from .faults import FaultResponse, apply_fault
+from .models import BEIJING
+from .runtime import MockRuntime
+from .wire import render, wrap
+
+__all__ = ["REQUEST_LOG", "Reply", "answer"]
+
+#: One log record per request, with the key's fingerprint and the mobile's hash only.
+REQUEST_LOG = logging.getLogger("mock_server.requests")
+
+
+class _Stamps:
+    """Journal times: Beijing ISO 8601 to the millisecond, the date and time formatted once
+    per second rather than once per request (``datetime`` formatting is most of the cost)."""
+
+    def __init__(self) -> None:
+        self._cached: tuple[int, str] = (-1, "")  # one tuple: replaced atomically
+
+    def __call__(self, now: float) -> str:
+        second = int(now)
+        micro = round((now - second) * 1_000_000)  # rounded as datetime.fromtimestamp does
+        if micro >= 1_000_000:
+            second, micro = second + 1, micro - 1_000_000
+        cached = self._cached
+        if cached[0] != second:
+            text = datetime.fromtimestamp(second, BEIJING).strftime("%Y-%m-%dT%H:%M:%S")
+            cached = self._cached = (second, text)
+        return f"{cached[1]}.{micro // 1000:03d}+08:00"
+
+
+_stamp = _Stamps()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to send: the answer's bytes and content type, or (``fault``) what a fault made
+    of them: a status, headers and a body iterable, served as they are."""
+
+    payload: bytes
+    content_type: str
+    fault: FaultResponse | None = None
+
+
+def _record(
+    runtime: MockRuntime, decision: Decision, started: float, method: str, ip: str | None
+) -> None:
+    fault = decision.fault.kind.value if decision.fault is not None else None
+    entry: dict[str, Any] = {
+        "time": _stamp(runtime.clock()),
+        "method": method,
+        "ip": ip,
+        "key": decision.key_fp,
+        "mobile": decision.mobile_hash,
+        "outcome": {"error_code": decision.error_code, "code": decision.tenure, "fault": fault},
+        "billable": decision.billable,
+        "rule": decision.rule,
+        "step": decision.step,
+        "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+    }
+    runtime.store.journal_append(entry)
+    if REQUEST_LOG.isEnabledFor(logging.INFO):
+        REQUEST_LOG.info("request", extra={"entry": entry})
+
+
+def answer(
+    runtime: MockRuntime, call: Call, ip: str | None, callback: str | None, started: float
+) -> Reply:
+    """Decide ``call``, take its orderid, bill it, wait out its latency, journal and log it,
+    and put it on the wire. Stateful: call it exactly once per request.
+
+    :param ip: the client address as the journal shows it (None when the server gave none).
+    :param started: ``time.perf_counter()`` when the request arrived, for ``latency_ms``.
+    """
+    decision = runtime.engine.decide(call)
+    orderid = None
+    if decision.tenure is not None:
+        orderid = runtime.orderids.next()
+    if decision.billable and decision.key_fp is not None and decision.tenure is not None:
+        runtime.store.ledger_add(decision.key_fp, decision.tenure)
+    payload, content_type = wrap(render(decision, orderid), callback)
+    if decision.latency:
+        runtime.pause(decision.latency)
+    _record(runtime, decision, started, call.method, ip)
+    if decision.fault is None:
+        return Reply(payload, content_type)
+    return Reply(
+        payload, content_type, apply_fault(decision.fault, payload, content_type, runtime.pause)
+    )
