@@ -24,19 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from .codes import ERROR_CODES, SUCCESS_CODE, TENURE_CODES
+from .errors import DocumentError
 from .numbers import is_mobile_sha256
 
 __all__ = ["Canary", "CanaryError", "canaries_from_env", "load_canaries", "parse_canaries"]
 
 
-class CanaryError(ValueError):
+class CanaryError(DocumentError):
     """A canaries file that cannot be used: which file, which field, why."""
-
-    def __init__(self, source: str, path: str, why: str) -> None:
-        super().__init__(f"{source}: {path}: {why}")
-        self.source = source
-        self.path = path
-        self.why = why
 
 
 @dataclass(frozen=True)

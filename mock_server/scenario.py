@@ -17,6 +17,7 @@ from datetime import datetime, time
 from typing import Any
 
 from contract import ERROR_CODES, TENURE_CODES, is_mobile_sha256, mobile_sha256
+from contract.errors import DocumentError
 
 from .models import (
     BEIJING,
@@ -41,14 +42,8 @@ __all__ = [
 ]
 
 
-class ConfigError(ValueError):
+class ConfigError(DocumentError):
     """A scenario document that cannot be used: where, which field and why."""
-
-    def __init__(self, source: str, path: str, why: str) -> None:
-        super().__init__(f"{source}: {path}: {why}")
-        self.source = source
-        self.path = path
-        self.why = why
 
 
 @dataclass(frozen=True)
