@@ -3,7 +3,8 @@
 Each function turns the answer's bytes and a :class:`~mock_server.models.Fault` into an
 HTTP status, headers and a body iterable. A dropped connection is a body iterable that
 raises :class:`DropConnection` before its first byte; :mod:`mock_server.server` teaches
-waitress to close the socket without a word when it sees it.
+waitress to close the socket without a word when it sees it, and :mod:`mock_server.cut`
+does the same under granian.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from http import HTTPStatus
 
 from .models import Fault, FaultKind
 
-__all__ = ["DropConnection", "FaultResponse", "apply_fault"]
+__all__ = ["DropConnection", "Dropped", "FaultResponse", "apply_fault"]
 
 FaultResponse = tuple[int, list[tuple[str, str]], Iterable[bytes]]
 
@@ -36,9 +37,15 @@ def _html_page(status: int) -> bytes:
     ).encode("ascii")
 
 
-def _dropped() -> Iterator[bytes]:
-    raise DropConnection()
-    yield b""  # pragma: no cover - makes this a generator
+class Dropped:
+    """The body of a dropped connection: reading it raises :class:`DropConnection`.
+
+    A class, not a generator, so that a server wrapper can recognise it before the server
+    sends anything (granian writes the headers while it reads the first chunk).
+    """
+
+    def __iter__(self) -> Iterator[bytes]:
+        raise DropConnection()
 
 
 def _drip(
@@ -71,7 +78,7 @@ def apply_fault(
         headers = [("Content-Type", "text/html"), ("Content-Length", str(len(body)))]
         return fault.status, headers, [body]
     if kind is FaultKind.DROP:
-        return 200, [("Content-Type", content_type)], _dropped()
+        return 200, [("Content-Type", content_type)], Dropped()
     if kind is FaultKind.RAW:
         raw = [("Content-Type", fault.content_type), ("Content-Length", str(len(fault.payload)))]
         return fault.status, raw, [fault.payload]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing.util
 import os
 import shutil
 import socket
@@ -42,6 +43,7 @@ from typing import Any
 from flask import Flask, Response, request
 
 from .config import Scenario
+from .cut import WSGIApp, drop_aware
 from .lanes import LaneStore
 from .store import InMemoryStore, Store
 
@@ -215,9 +217,9 @@ def _guard_admin(app: Flask, settings: WorkerSettings) -> None:
     app.before_request_funcs.setdefault("admin", []).append(refuse)
 
 
-def worker_app() -> Flask:
+def worker_app() -> WSGIApp:
     """The app of one worker (granian calls this in each worker process)."""
-    from .app import create_app
+    from .app import create_app, runtime_of
     from .cli import _configure_logging
     from .runtime import MockConfig
 
@@ -233,12 +235,23 @@ def worker_app() -> Flask:
             store=store,
         )
     )
-    _guard_admin(app, settings)
+    if settings.workers > 1:
+        _guard_admin(app, settings)  # one worker answers for the whole mock
     answer_failures = getattr(store, "answer_failures", None)
     if answer_failures is not None:
         answer_failures(app)
-    _configure_logging(settings.log_format)
-    return app
+    flush_logs = _configure_logging(settings.log_format)
+    runtime = runtime_of(app)
+
+    def at_worker_exit() -> None:
+        # granian's worker is a multiprocessing child: it ends with os._exit, so atexit
+        # handlers (the log flush among them) never run, but multiprocessing's own exit
+        # finalizers do, right after the worker's SIGTERM handler has stopped serving.
+        runtime.stop_pausing()  # a request waiting out a latency or drip rule answers now
+        flush_logs()
+
+    multiprocessing.util.Finalize(None, at_worker_exit, exitpriority=10)
+    return drop_aware(app)
 
 
 def _usable_port(host: str, port: int) -> int:
@@ -326,7 +339,7 @@ def serve_workers(args: argparse.Namespace) -> int:
         store = open_state(args.state, args.namespace)
     except StateError as error:
         return _fail(str(error))
-    if store is None:
+    if store is None and workers > 1:
         features = stateful_features(runtime.engine.scenario)
         if features:
             return _fail(
@@ -340,9 +353,14 @@ def serve_workers(args: argparse.Namespace) -> int:
             close()  # each worker opens its own connections after the fork
     try:
         port = _usable_port(args.host, args.port)
+    except socket.gaierror:
+        return _fail(f"--host: cannot resolve {args.host!r} to an address")
     except OSError as error:
         return _fail(f"cannot listen on {args.host}:{args.port}: {error}")
-    lane_dir = None if store is not None else tempfile.mkdtemp(prefix="juhe-mock-lanes-")
+    # One worker is one process: its memory holds the only counters, no lanes needed.
+    lane_dir = (
+        None if store is not None or workers == 1 else tempfile.mkdtemp(prefix="juhe-mock-lanes-")
+    )
     settings = WorkerSettings(
         workers=workers,
         scenarios=[str(path) for path in args.scenarios],

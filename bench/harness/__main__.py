@@ -42,7 +42,17 @@ def _parser() -> argparse.ArgumentParser:
         help="also run juhe-mock --workers N (granian; 0 or 1: don't)",
     )
     p.add_argument(
-        "--stub-threads", type=int, default=8, help="waitress threads of the stub (as juhe-mock)"
+        "--stub-server",
+        choices=("granian", "waitress"),
+        default="granian",
+        help="the bare stub's server: as juhe-mock's default (granian, 1 worker) or waitress "
+        "(to price juhe-mock --server waitress, given as --mock-arg)",
+    )
+    p.add_argument(
+        "--stub-threads",
+        type=int,
+        default=None,
+        help="threads of the stub (as juhe-mock: 4 on granian, 8 on waitress)",
     )
     p.add_argument(
         "--mock-arg", action="append", default=[], help="extra flag for juhe-mock (repeatable)"
@@ -115,7 +125,8 @@ def _bench(args: argparse.Namespace) -> int:
             notes.append("juhe-mock skipped: --skip-mock")
         else:
             subjects.append(Subject(juhe_mock(args.key, args.mock_arg), True, client_extra))
-        subjects.append(Subject(bare_stub(args.key, args.stub_threads)))
+        threads = args.stub_threads or (4 if args.stub_server == "granian" else 8)
+        subjects.append(Subject(bare_stub(args.key, threads, args.stub_server)))
         if args.granian_workers > 0:
             alt = bare_stub_granian(args.key, args.granian_workers)
             if alt is None:

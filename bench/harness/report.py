@@ -51,13 +51,10 @@ CLOSING = {
         "long WireMock ran, since its heap grows with the run."
     ),
     "throughput": (
-        "One waitress process is held by one GIL: the bare stub on the same server is its "
-        "ceiling (see the stub column), so the default on waitress cannot close this "
-        "whatever the app costs. Serving the one process on granian (one worker, one "
-        "thread) would go most of the way: on a quiet machine it served about 2.9× "
-        "waitress's rate (`bench/README.md`). More processes close it: `juhe-mock "
-        "--workers N` (granian), measured in the same run in the rows below; what that "
-        "still misses is the mock's own per-request work (the engine row)."
+        "The default serves one granian worker: one process, held by one GIL, so the bare "
+        "stub on the same server (the stub column) is its ceiling, and what the mock misses "
+        "of it is its own per-request work (the engine row). More processes raise the "
+        "ceiling: `juhe-mock --workers N`, measured in the same run in the rows below."
     ),
     "p99": (
         "Queueing behind one GIL, the same cause as throughput: `--workers N` cuts it, and "

@@ -59,15 +59,27 @@ def juhe_mock(key: str, extra: Sequence[str] = (), name: str = "juhe-mock") -> T
     return Target(name, make, note)
 
 
-def bare_stub(key: str, threads: int) -> Target:
+def bare_stub(key: str, threads: int, server: str = "waitress") -> Target:
+    """The bare Flask stub on the server juhe-mock runs on, to price the mock's own work.
+
+    ``server="granian"``: one granian worker with ``threads`` blocking threads, as the
+    default ``juhe-mock``; falls back to waitress when granian is not installed.
+    """
+    granian = granian_command() if server == "granian" else None
+
     def make(port: int, log_dir: Path) -> ServerProcess:
-        argv = [sys.executable, "-m", "harness.stub", "--port", str(port)]
-        argv += ["--threads", str(threads)]
+        if granian is not None:
+            argv = [granian, "--interface", "wsgi", "--factory", "--workers", "1"]
+            argv += ["--blocking-threads", str(threads), "--host", "127.0.0.1"]
+            argv += ["--port", str(port), "--no-ws", "--log-level", "error"]
+            argv += ["harness.stub:create_stub"]
+        else:
+            argv = [sys.executable, "-m", "harness.stub", "--port", str(port)]
+            argv += ["--threads", str(threads)]
         return ServerProcess("bare-stub", argv, port, log_dir, env=_env(), key=key)
 
-    return Target(
-        "bare-stub", make, f"Flask route returning constant bytes, waitress {threads} threads"
-    )
+    where = f"granian 1 worker, {threads} threads" if granian else f"waitress {threads} threads"
+    return Target("bare-stub", make, f"Flask route returning constant bytes, {where}")
 
 
 def granian_command() -> str | None:

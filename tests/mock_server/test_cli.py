@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import socket
@@ -25,6 +26,8 @@ COMMANDS = {
     "python-m": [sys.executable, "-m", "mock_server"],
 }
 SERVING = "juhe-mock serving on http://127.0.0.1:"
+#: Every promise below holds on both servers: granian (the default) and waitress.
+SERVERS = ["granian", "waitress"]
 
 
 @contextmanager
@@ -50,9 +53,12 @@ def _running(
                 proc.stdout.close()
 
 
+@pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_serves_on_free_port_and_stops_on_sigterm(tmp_path: Path, command: str) -> None:
-    with _running(tmp_path, command=command) as (proc, url, _):
+def test_serves_on_free_port_and_stops_on_sigterm(
+    tmp_path: Path, command: str, server: str
+) -> None:
+    with _running(tmp_path, "--server", server, command=command) as (proc, url, _):
         port = int(url.rsplit(":", 1)[1])
         assert port > 0
         params = {"key": "k", "mobile": mobile_sha256(magic_number("3"))}
@@ -61,13 +67,14 @@ def test_serves_on_free_port_and_stops_on_sigterm(tmp_path: Path, command: str) 
         assert proc.wait(timeout=5) == 0
 
 
-def test_sigterm_does_not_wait_for_a_slow_answer(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_sigterm_does_not_wait_for_a_slow_answer(tmp_path: Path, server: str) -> None:
     # A request waiting out a drip (or latency) rule used to hold the exit up until
     # waitress gave up on its threads ("1 thread(s) still running", 5 s later).
     slow = tmp_path / "slow.yaml"
     slow.write_text("rules: [{then: {fault: drip, chunk: 1, interval: 600}}]\n", encoding="utf-8")
     target = f"{PATH}?key=k&mobile={mobile_sha256(magic_number('3'))}"
-    with _running(tmp_path, "--scenarios", str(slow)) as (proc, url, log):
+    with _running(tmp_path, "--server", server, "--scenarios", str(slow)) as (proc, url, log):
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as sock:
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
@@ -81,18 +88,20 @@ def test_sigterm_does_not_wait_for_a_slow_answer(tmp_path: Path) -> None:
     assert "Traceback" not in text
 
 
-def test_sigint_stops_cleanly(tmp_path: Path) -> None:
-    with _running(tmp_path) as (proc, _, log):
+@pytest.mark.parametrize("server", SERVERS)
+def test_sigint_stops_cleanly(tmp_path: Path, server: str) -> None:
+    with _running(tmp_path, "--server", server) as (proc, _, log):
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=5) == 0
     assert "Traceback" not in log.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_one_redacted_log_line_per_request(tmp_path: Path, fmt: str) -> None:
+def test_one_redacted_log_line_per_request(tmp_path: Path, fmt: str, server: str) -> None:
     key = "very-secret-key-123"
     phones = ["13000000003", "13812345678"]
-    with _running(tmp_path, "--log-format", fmt) as (proc, url, log):
+    with _running(tmp_path, "--server", server, "--log-format", fmt) as (proc, url, log):
         fetch(url, {"key": key, "mobile": mobile_sha256(phones[0])})
         fetch(url, {"key": key, "mobile": phones[1]})  # a plaintext number: 234802
         proc.send_signal(signal.SIGTERM)
@@ -108,18 +117,22 @@ def test_one_redacted_log_line_per_request(tmp_path: Path, fmt: str) -> None:
         assert entries[0]["key"] == entries[1]["key"] != key
 
 
-def test_scenario_file_is_served(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_scenario_file_is_served(tmp_path: Path, server: str) -> None:
     path = SCENARIOS / "no-record-by-default.yaml"
-    with _running(tmp_path, "--scenarios", str(path), "--seed", "3") as (proc, url, _):
+    args = ["--server", server, "--scenarios", str(path), "--seed", "3"]
+    with _running(tmp_path, *args) as (proc, url, _):
         params = {"key": "k", "mobile": mobile_sha256("13812345678")}
         assert fetch(url, params)["error_code"] == 234803
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=5)
 
 
-def test_repeated_scenarios_are_merged_in_order(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_repeated_scenarios_are_merged_in_order(tmp_path: Path, server: str) -> None:
     files = [str(SCENARIOS / "trial-key.yaml"), str(SCENARIOS / "no-record-by-default.yaml")]
-    with _running(tmp_path, "--scenarios", files[0], "--scenarios", files[1]) as (proc, url, _):
+    args = ["--server", server, "--scenarios", files[0], "--scenarios", files[1]]
+    with _running(tmp_path, *args) as (proc, url, _):
         unknown = {"key": "k", "mobile": mobile_sha256("13812345678")}
         assert fetch(url, unknown)["error_code"] == 234803  # from the second file
         trial = {"key": "trial-key", "mobile": mobile_sha256(magic_number("5"))}
@@ -129,8 +142,13 @@ def test_repeated_scenarios_are_merged_in_order(tmp_path: Path) -> None:
         proc.wait(timeout=5)
 
 
-def test_admin_token_guards_the_admin_api(tmp_path: Path) -> None:
-    with _running(tmp_path, "--admin-token", "t0ken-for-cli") as (proc, url, _):
+@pytest.mark.parametrize("server", SERVERS)
+def test_admin_token_guards_the_admin_api(tmp_path: Path, server: str) -> None:
+    with _running(tmp_path, "--server", server, "--admin-token", "t0ken-for-cli") as (
+        proc,
+        url,
+        _,
+    ):
         health = url + "/__admin/health"
         assert requests.get(health, timeout=10).status_code == 401  # loopback is not enough
         wrong = {"Authorization": "Bearer nope"}
@@ -179,23 +197,26 @@ def test_missing_scenario_file_exits_2(tmp_path: Path) -> None:
     ],
     ids=["port-too-big", "port-negative", "port-not-a-number", "host", "threads", "log-format"],
 )
-def test_bad_option_exits_2_saying_which(args: list[str], message: str) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_bad_option_exits_2_saying_which(args: list[str], message: str, server: str) -> None:
     done = subprocess.run(
-        [*COMMANDS["juhe-mock"], *args], capture_output=True, text=True, timeout=30
-    )
+        [*COMMANDS["juhe-mock"], "--server", server, *args],
+        capture_output=True, text=True, timeout=30,
+    )  # fmt: skip
     assert done.returncode == 2
     assert done.stdout == ""
     assert message in done.stderr
     assert "Traceback" not in done.stderr
 
 
-def test_port_in_use_exits_2(tmp_path: Path) -> None:
+@pytest.mark.parametrize("server", SERVERS)
+def test_port_in_use_exits_2(tmp_path: Path, server: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [*COMMANDS["juhe-mock"], "--port", str(port)],
+            [*COMMANDS["juhe-mock"], "--server", server, "--port", str(port)],
             capture_output=True, text=True, timeout=30,
         )  # fmt: skip
     assert done.returncode == 2
@@ -209,3 +230,82 @@ def test_print_schema_is_json() -> None:
     )
     assert done.returncode == 0
     assert json.loads(done.stdout)["title"] == "juhe-mock scenario document"
+
+
+def test_waitress_with_several_workers_exits_2() -> None:
+    done = _fails("--server", "waitress", "--workers", "2")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "--workers 2: several workers need --server granian" in done.stderr
+
+
+def test_unknown_server_in_environment_exits_2() -> None:
+    done = subprocess.run(
+        [*COMMANDS["juhe-mock"], "--port", "0"],
+        capture_output=True, text=True, timeout=30, env={**os.environ, "JUHE_MOCK_SERVER": "uwsgi"},
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "JUHE_MOCK_SERVER: 'uwsgi' is not granian or waitress" in done.stderr
+
+
+def test_server_from_environment_is_used(tmp_path: Path) -> None:
+    env = {**os.environ, "JUHE_MOCK_SERVER": "waitress"}
+    log = tmp_path / "stderr.log"
+    with log.open("w", encoding="utf-8") as err:
+        proc = subprocess.Popen(
+            [*COMMANDS["juhe-mock"], "--port", "0"],
+            stdout=subprocess.PIPE, stderr=err, text=True, env=env,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            url = proc.stdout.readline().strip().removeprefix("juhe-mock serving on ")
+            response = requests.get(url + "/__admin/health", timeout=10)
+            assert response.headers["Server"] == "juhe-mock"  # waitress's ident
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=10) == 0
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+
+def test_default_granian_serves_others_while_one_answer_waits(tmp_path: Path) -> None:
+    # A latency rule holds one of granian's blocking threads; the default leaves others.
+    slow = tmp_path / "slow.yaml"
+    slow.write_text("rules: [{when: {key: slow}, then: {latency: 600}}]\n", encoding="utf-8")
+    target = f"{PATH}?key=slow&mobile={mobile_sha256(magic_number('3'))}"
+    with _running(tmp_path, "--scenarios", str(slow)) as (proc, url, _):
+        host, port = url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            for _ in range(3):  # answered while the slow one still waits
+                params = {"key": "k", "mobile": mobile_sha256(magic_number("3"))}
+                assert fetch(url, params)["result"]["code"] == "3"
+            sock.settimeout(0.2)
+            with pytest.raises(TimeoutError):
+                sock.recv(1)  # the slow answer has not come
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0
+
+
+@pytest.mark.parametrize("server", SERVERS)
+def test_admin_state_is_exact_on_either_server(tmp_path: Path, server: str) -> None:
+    # One granian worker is one process: quotas, the journal, the ledger and scenario
+    # writes over the admin API work as on waitress (no 409 as with several workers).
+    key = "quota-key"
+    with _running(tmp_path, "--server", server) as (proc, url, _):
+        scenario = {"version": 1, "keys": {"per_key": {key: {"quota": 2}}}}
+        assert requests.put(url + "/__admin/scenarios", json=scenario, timeout=10).ok
+        rule = {"when": {"key": "other"}, "then": {"error": 234801}}
+        assert requests.post(url + "/__admin/scenarios/rules", json=rule, timeout=10).ok
+        params = {"key": key, "mobile": mobile_sha256(magic_number("3"))}
+        codes = [fetch(url, params)["error_code"] for _ in range(4)]
+        assert codes == [0, 0, 10012, 10012]
+        assert fetch(url, {**params, "key": "other"})["error_code"] == 234801
+        assert requests.get(url + "/__admin/usage", timeout=10).json()["billable"] == 2
+        journal = requests.get(url + "/__admin/requests", timeout=10).json()
+        assert journal["count"] == 5
+        assert requests.post(url + "/__admin/reset", timeout=10).ok
+        assert requests.get(url + "/__admin/requests", timeout=10).json()["count"] == 0
+        assert fetch(url, params)["error_code"] == 0  # the quota counts afresh
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=5) == 0

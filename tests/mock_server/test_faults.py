@@ -1,4 +1,8 @@
-"""Every HTTP-level fault: status pages, latency, dropped connection, damaged JSON, drip."""
+"""Every HTTP-level fault: status pages, latency, dropped connection, damaged JSON, drip.
+
+Each runs on waitress (the in-process MockServer) and on granian (``juhe-mock``'s default
+server, a child process driven over the admin API): the faults must not depend on it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import contextlib
 import json
 import socket
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -16,20 +21,41 @@ from contract import PATH, magic_number
 from mock_server import MockServer
 
 from .conftest import JSON_TYPE, check_body, fetch, query
+from .served import ServedMock
 
 PHONE = magic_number("3")
+Served = MockServer | ServedMock
 
 
-def _get(mock: MockServer, **params: str) -> requests.Response:
+@pytest.fixture(scope="module")
+def granian_mock() -> Iterator[ServedMock]:
+    served = ServedMock("--server", "granian", "--seed", "0")
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+@pytest.fixture(params=["waitress", "granian"])
+def mock(request: pytest.FixtureRequest, session_mock: MockServer) -> Served:
+    """The session's waitress server or the module's granian one, reset for the test."""
+    served: Served = (
+        session_mock if request.param == "waitress" else request.getfixturevalue("granian_mock")
+    )
+    served.reset()
+    return served
+
+
+def _get(mock: Served, **params: str) -> requests.Response:
     return requests.get(mock.url + PATH, params=query(PHONE, **params), timeout=10)
 
 
-def _fault(mock: MockServer, outcome: dict[str, Any]) -> None:
+def _fault(mock: Served, outcome: dict[str, Any]) -> None:
     mock.configure({"rules": [{"then": outcome}]})
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429, 403])
-def test_status_fault_sends_html_page(mock: MockServer, status: int) -> None:
+def test_status_fault_sends_html_page(mock: Served, status: int) -> None:
     _fault(mock, {"fault": "status", "status": status})
     response = _get(mock)
     assert response.status_code == status
@@ -38,16 +64,16 @@ def test_status_fault_sends_html_page(mock: MockServer, status: int) -> None:
     assert mock.usage["billable"] == 0
 
 
-def test_status_fault_with_empty_body(mock: MockServer) -> None:
+def test_status_fault_with_empty_body(mock: Served) -> None:
     _fault(mock, {"fault": "status", "status": 503, "body": "empty"})
     response = _get(mock)
     assert response.status_code == 503
     assert response.content == b""
 
 
-def test_fixed_latency_delays_then_answers(mock: MockServer) -> None:
+def test_fixed_latency_delays_then_answers(mock: Served) -> None:
     _fault(mock, {"latency": 0.2})
-    body = fetch(mock, query(PHONE))
+    body = fetch(mock.url, query(PHONE))
     assert body["result"]["code"] == "3"  # latency alone keeps the normal answer
     assert mock.requests[-1]["latency_ms"] >= 200
 
@@ -76,14 +102,14 @@ def test_stop_cuts_a_latency_short() -> None:
         assert woke.wait(timeout=10)  # the server's worker is not left asleep either
 
 
-def test_latency_range_is_drawn_inside_the_range(mock: MockServer) -> None:
+def test_latency_range_is_drawn_inside_the_range(mock: Served) -> None:
     _fault(mock, {"latency": [0.05, 0.1], "error": 234801})
     for _ in range(3):
-        assert fetch(mock, query(PHONE))["error_code"] == 234801
+        assert fetch(mock.url, query(PHONE))["error_code"] == 234801
         assert mock.requests[-1]["latency_ms"] >= 50
 
 
-def test_drop_closes_connection_without_response(mock: MockServer) -> None:
+def test_drop_closes_connection_without_response(mock: Served) -> None:
     _fault(mock, {"fault": "drop"})
     with pytest.raises(requests.ConnectionError):
         _get(mock)
@@ -91,10 +117,10 @@ def test_drop_closes_connection_without_response(mock: MockServer) -> None:
     assert mock.usage["billable"] == 0
     # The server keeps serving afterwards.
     mock.configure({})
-    assert fetch(mock, query(PHONE))["error_code"] == 0
+    assert fetch(mock.url, query(PHONE))["error_code"] == 0
 
 
-def test_truncated_fault_cuts_the_json(mock: MockServer) -> None:
+def test_truncated_fault_cuts_the_json(mock: Served) -> None:
     _fault(mock, {"fault": "truncated"})
     response = _get(mock)
     assert response.status_code == 200
@@ -108,7 +134,7 @@ def test_truncated_fault_cuts_the_json(mock: MockServer) -> None:
     assert whole.startswith(response.content)
 
 
-def test_malformed_fault_is_not_json(mock: MockServer) -> None:
+def test_malformed_fault_is_not_json(mock: Served) -> None:
     _fault(mock, {"fault": "malformed", "error": 234801})
     response = _get(mock)
     assert response.status_code == 200
@@ -117,13 +143,13 @@ def test_malformed_fault_is_not_json(mock: MockServer) -> None:
     assert response.content.endswith(b",}")
 
 
-def test_damaged_success_is_still_billed(mock: MockServer) -> None:
+def test_damaged_success_is_still_billed(mock: Served) -> None:
     _fault(mock, {"fault": "truncated"})
     _get(mock)
     assert mock.usage["billable"] == 1
 
 
-def test_drip_sends_whole_body_in_small_pieces(mock: MockServer) -> None:
+def test_drip_sends_whole_body_in_small_pieces(mock: Served) -> None:
     _fault(mock, {"fault": "drip", "chunk": 8, "interval": 0.02})
     host, port = mock.url.removeprefix("http://").split(":")
     request = (
@@ -144,7 +170,7 @@ def test_drip_sends_whole_body_in_small_pieces(mock: MockServer) -> None:
     assert parsed["result"]["code"] == "3"
 
 
-def test_later_answer_rule_overrides_earlier_damage(mock: MockServer) -> None:
+def test_later_answer_rule_overrides_earlier_damage(mock: Served) -> None:
     mock.configure(
         {"rules": [{"then": {"fault": "truncated"}}, {"then": {"fault": "status", "status": 502}}]}
     )
