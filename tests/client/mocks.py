@@ -8,22 +8,15 @@
 from __future__ import annotations
 
 import json
-import os
-import select
-import signal
-import subprocess
-import sys
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
 import requests
 
 from contract import validate
 from mock_server import MockServer
 
-SERVING = "juhe-mock serving on "
+from ..served import ServedMock
 
 
 class Answers:
@@ -101,80 +94,31 @@ class InProcessMock:
         return ""  # in process, the mock's request log is a log record: caplog sees it
 
 
-def _juhe_mock_command() -> list[str]:
-    script = Path(sys.executable).parent / "juhe-mock"
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "mock_server"]
-
-
 class SubprocessMock:
-    """``juhe-mock --port 0`` in a child process; stopped with SIGTERM."""
-
-    def __init__(self) -> None:
-        self.process: subprocess.Popen[str] | None = None
-        self._log: IO[str] | None = None
+    """``juhe-mock`` in a child process (:class:`tests.served.ServedMock`), as a :class:`Mock`."""
 
     def start(self) -> SubprocessMock:
-        self._log = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            # waitress: the client's retry rules tell a drop before the first byte from a
-            # cut answer, and granian drops exactly only when one connection from the
-            # client's address waits (docs/scaling.md); these tests keep a pool open.
-            [*_juhe_mock_command(), "--server", "waitress", "--port", "0", "--threads", "4"],
-            stdout=subprocess.PIPE,
-            stderr=self._log,
-            text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        assert self.process.stdout is not None
-        ready, _, _ = select.select([self.process.stdout], [], [], 60)
-        if not ready:
-            self.stop()
-            raise AssertionError("juhe-mock printed nothing within 60 s")
-        line = self.process.stdout.readline().strip()
-        if not line.startswith(SERVING):
-            self.stop()
-            raise AssertionError(f"unexpected first line from juhe-mock: {line!r}")
-        self.url = line[len(SERVING) :]
+        # waitress: the client's retry rules tell a drop before the first byte from a cut
+        # answer, and granian drops exactly only when one connection from the client's
+        # address waits (docs/scaling.md); these tests keep a pool open.
+        self.served = ServedMock("--server", "waitress", "--threads", "4")
+        self.url = self.served.url
         return self
 
     def stop(self) -> None:
-        if self.process is not None:
-            if self.process.poll() is None:
-                self.process.send_signal(signal.SIGTERM)
-                try:
-                    self.process.wait(timeout=15)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait(timeout=15)
-            if self.process.stdout is not None:
-                self.process.stdout.close()
-            self.process = None
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def _admin(self, method: str, path: str, body: Any = None) -> Any:
-        response = requests.request(method, f"{self.url}/__admin{path}", json=body, timeout=10)
-        assert response.status_code == 200, (path, response.status_code, response.text)
-        return response.json()
+        self.served.stop()
 
     def configure(self, scenario: Mapping[str, Any]) -> None:
-        self._admin("PUT", "/scenarios", dict(scenario))
+        self.served.configure(scenario)
 
     def journal(self) -> list[dict[str, Any]]:
-        answer = self._admin("GET", "/requests")
-        return list(answer["requests"] if isinstance(answer, dict) else answer)
+        return self.served.requests
 
     def usage(self) -> dict[str, Any]:
-        return dict(self._admin("GET", "/usage"))
+        return self.served.usage
 
     def reset(self) -> None:
-        self._admin("POST", "/reset")
+        self.served.reset()
 
     def log_text(self) -> str:
-        assert self._log is not None
-        self._log.flush()
-        self._log.seek(0)
-        return self._log.read()
+        return self.served.log_text()

@@ -20,8 +20,8 @@ import requests
 from contract import PATH, magic_number
 from mock_server import MockServer
 
+from ..served import ServedMock
 from .conftest import JSON_TYPE, check_body, fetch, query
-from .served import ServedMock
 
 PHONE = magic_number("3")
 Served = MockServer | ServedMock

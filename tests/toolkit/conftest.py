@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +13,7 @@ from typing import Any
 
 import requests
 
-from ..reliability.leaks import SESSION
+from ..served import ServedMock
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -28,30 +27,8 @@ SUITE_KEY = "juhe-contract-suite-key"
 @contextmanager
 def juhe_mock_process(*scenarios: Path) -> Iterator[str]:
     """``juhe-mock --port 0`` as a separate process; yields its base URL, stops it after."""
-    args = [str(BIN / "juhe-mock"), "--port", "0"]
-    for path in scenarios:
-        args += ["--scenarios", str(path)]
-    # The request log goes to a file the session's leak check reads (tests/reliability/leaks).
-    fd, name = tempfile.mkstemp(prefix="juhe-mock-", suffix=".log")
-    log = Path(name)
-    with os.fdopen(fd, "wb") as err:
-        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err, text=True, cwd=ROOT)
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("juhe-mock serving on "), f"juhe-mock did not start: {line!r}"
-        yield line.split()[-1]
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
-        SESSION.saw_file(f"juhe-mock log ({' '.join(p.name for p in scenarios)})", log)
-        log.unlink()
+    with ServedMock(*(arg for path in scenarios for arg in ("--scenarios", str(path)))) as served:
+        yield served.url
 
 
 def usage_of(base_url: str) -> dict[str, Any]:
