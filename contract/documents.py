@@ -27,6 +27,8 @@ __all__ = [
     "CODES_BEGIN",
     "CODES_END",
     "EXAMPLE_ORDERID",
+    "MAGIC_BEGIN",
+    "MAGIC_END",
     "SCHEMA_NAMES",
     "build_codes_markdown",
     "build_examples",
@@ -36,6 +38,7 @@ __all__ = [
     "build_schemas",
     "dump_openapi",
     "dump_schema",
+    "magic_table_markdown",
     "update_readme",
     "write",
     "write_fixtures",
@@ -212,11 +215,34 @@ def build_codes_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+MAGIC_BEGIN = "<!-- generated: magic (juhe-mock --print-magic-table) -->"
+MAGIC_END = "<!-- /generated: magic -->"
+
+
+def magic_table_markdown() -> str:
+    """The README's table of magic numbers: number, sha256 prefix, and the answer."""
+    lines = ["| number | sha256 starts | answer |", "|---|---|---|"]
+    for magic in MAGIC_NUMBERS.values():
+        if magic.tenure is not None:
+            english = TENURE_CODES[magic.tenure].english
+            answer = f"success, `result.code` `{magic.tenure}` ({english})"
+        else:
+            entry = ERROR_CODES[magic.error_code]
+            answer = f"`{magic.error_code}` {entry.wire_reason()}"
+        lines.append(f"| `{magic.phone}` | `{magic.sha256[:12]}…` | {answer} |")
+    return "\n".join(lines) + "\n"
+
+
+def _replace_block(text: str, begin: str, end: str, block: str) -> str:
+    start, stop = text.index(begin) + len(begin), text.index(end)
+    return text[:start] + "\n" + block + text[stop:]
+
+
 def update_readme(path: Path) -> bool:
-    """Replace the generated codes block in ``path``; True if the file changed."""
+    """Replace the generated codes and magic blocks in ``path``; True if the file changed."""
     text = path.read_text(encoding="utf-8")
-    start, end = text.index(CODES_BEGIN) + len(CODES_BEGIN), text.index(CODES_END)
-    updated = text[:start] + "\n" + build_codes_markdown() + text[end:]
+    updated = _replace_block(text, CODES_BEGIN, CODES_END, build_codes_markdown())
+    updated = _replace_block(updated, MAGIC_BEGIN, MAGIC_END, magic_table_markdown())
     if updated == text:
         return False
     path.write_text(updated, encoding="utf-8")

@@ -2,6 +2,10 @@
 
 In-process use: ``create_app(config)`` builds the WSGI app; ``MockServer`` serves it on a
 free loopback port in a thread. Scenario documents are described in ``docs/scenarios.md``.
+
+The rooms follow one request's way (``docs/architecture.md``): ``web/`` is where it enters
+and its bytes are made, ``engine.py`` decides it, ``state/`` keeps what it changes,
+``scenario/`` is the language the decisions are written in, ``serve/`` runs it all.
 """
 
 from __future__ import annotations
@@ -10,23 +14,26 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .app import create_app
-    from .config import ConfigError
-    from .runtime import MockConfig, MockRuntime
-    from .server import MockServer
-    from .store import InMemoryStore, Store
+    from .config import MockConfig, SettingsError
+    from .runtime import MockRuntime
+    from .scenario.errors import ConfigError
+    from .serve.server import MockServer
+    from .state.store import InMemoryStore, StateUnavailable, Store
+    from .web.app import create_app
 
 #: Where each public name lives. They are imported on first use: pytest imports this
 #: package in every run (the ``juhe`` plugin, ``pytest11``), and a run that never asks for
 #: the mock should not pay for importing Flask and waitress.
 _HOMES = {
-    "ConfigError": "config",
-    "InMemoryStore": "store",
-    "MockConfig": "runtime",
+    "ConfigError": "scenario.errors",
+    "InMemoryStore": "state.store",
+    "MockConfig": "config",
     "MockRuntime": "runtime",
-    "MockServer": "server",
-    "Store": "store",
-    "create_app": "app",
+    "MockServer": "serve.server",
+    "SettingsError": "config",
+    "StateUnavailable": "state.store",
+    "Store": "state.store",
+    "create_app": "web.app",
 }
 
 
@@ -45,6 +52,8 @@ __all__ = [
     "MockConfig",
     "MockRuntime",
     "MockServer",
+    "SettingsError",
+    "StateUnavailable",
     "Store",
     "create_app",
 ]

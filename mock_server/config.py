@@ -1,176 +1,243 @@
-"""Scenario documents: loading (YAML or JSON), validating and merging.
+"""One settings shape for every way of running the mock: :class:`MockConfig`.
 
-A document is checked against :data:`mock_server.schema.SCENARIO_SCHEMA`, then compiled
-(:mod:`mock_server.scenario`) into a :class:`Scenario` once, so that nothing per request
-parses, compiles or reads a file. Every problem is a :class:`ConfigError` naming the
-source, the JSON path of the bad field and why.
+Built in one order, as Flask's ``create_app`` is: the defaults, then the environment
+(``JUHE_MOCK_*``, when asked for: the command line and the workers read it, an in-process
+mock does not, so that a test's mock never changes with the shell it runs in), then the
+command line's arguments, then an explicit mapping. A value that cannot be used is a
+:class:`SettingsError` naming where it came from (``JUHE_MOCK_PORT: ...``, ``--port: ...``).
+
+The settings travel to granian's worker processes as JSON (:meth:`MockConfig.to_json`);
+what cannot travel (a ready ``store``, a ``clock``) is for in-process mocks only.
 """
 
 from __future__ import annotations
 
-import copy
-import math
-from collections.abc import Iterable, Mapping
-from datetime import date, datetime
-from importlib import resources
+import json
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
-import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from .state.store import DEFAULT_JOURNAL_SIZE
 
-from .scenario import (
-    ConfigError,
-    Rule,
-    Scenario,
-    compile_rule,
-    compile_scenario,
-    member_path,
-)
-from .schema import RULE_SCHEMA, SCENARIO_SCHEMA
+if TYPE_CHECKING:
+    from .state.store import Store
 
-# Rule, Scenario and the compilers are re-exported: callers load and compile from here.
 __all__ = [
-    "ConfigError",
-    "Rule",
-    "Scenario",
-    "compile_rule",
-    "compile_scenario",
-    "default_document",
-    "load_document",
-    "load_documents",
-    "merge_documents",
-    "parse_document",
-    "validate_document",
-    "validate_rule",
+    "DEFAULT_JOURNAL_SIZE",
+    "DEFAULT_MAX_CONTENT_LENGTH",
+    "ENVIRONMENT",
+    "SERVERS",
+    "MockConfig",
+    "ScenarioSource",
+    "SettingsError",
 ]
 
-_VALIDATOR = Draft202012Validator(SCENARIO_SCHEMA)
-_RULE_VALIDATOR = Draft202012Validator(RULE_SCHEMA)
-#: Why a document that nests deeper than the parser or validator can follow is refused.
-TOO_DEEP = "nested too deeply to be a scenario document"
-# Under these names a later document replaces the earlier value instead of merging into it.
-_REPLACED = frozenset({"weights", "rate"})
+#: A scenario given in Python: a document (dict) or the path of a YAML/JSON file.
+ScenarioSource = Union[Mapping[str, Any], str, Path]  # noqa: UP007 - a runtime alias on 3.10
+
+#: The largest request body accepted (form posts are tiny; scenario documents are not).
+DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+SERVERS = ("granian", "waitress")
+LOG_FORMATS = ("text", "json")
 
 
-def load_document(path: str | Path) -> dict[str, Any]:
-    """Read one scenario file (YAML or JSON); :raises ConfigError: if unreadable or invalid."""
-    source = str(path)
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message names its source and why (one line)."""
+
+
+def _int(text: str) -> int:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(source, "$", "no such file") from None
-    except IsADirectoryError:
-        raise ConfigError(source, "$", "a directory, not a file") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(source, "$", f"not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(source, "$", f"cannot read it: {exc.strerror or exc}") from None
-    return parse_document(text, source)
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
 
 
-def parse_document(text: str, source: str) -> dict[str, Any]:
-    """Parse YAML (which includes JSON) and validate it."""
-    try:
-        data = _plain(yaml.safe_load(text)) if text.strip() else {}
-    except RecursionError:
-        raise ConfigError(source, "$", TOO_DEEP) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "$"
-        problem = getattr(exc, "problem", None) or "not valid YAML or JSON"
-        raise ConfigError(source, where, f"not valid YAML or JSON: {problem}") from None
-    validate_document(data, source)
-    document: dict[str, Any] = data  # the schema has checked that it is an object
-    return document
+def _port(value: Any) -> int:
+    if isinstance(value, str) and not value.lstrip("-").isdigit():
+        raise ValueError(f"{value!r} is not a port number")
+    port = int(value) if isinstance(value, str) else value
+    if not isinstance(port, int) or not 0 <= port <= 65535:
+        raise ValueError(f"{port} is not between 0 and 65535")
+    return port
 
 
-def _plain(value: Any) -> Any:
-    # YAML turns unquoted dates into date objects; the schema wants strings.
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
+def _at_least_one(value: Any) -> int:
+    number = _int(value) if isinstance(value, str) else value
+    if not isinstance(number, int) or number < 1:
+        raise ValueError("must be at least 1")
+    return number
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        if value not in options:
+            raise ValueError(f"{value!r} is not {' or '.join(options)}")
+        return str(value)
+
+    return check
+
+
+def _token(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        # An empty token would mean "no token" to one reader and "open to all" to another.
+        raise ValueError("an empty admin token protects nothing; give a token or none")
     return value
 
 
-def load_documents(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
-    return [load_document(p) for p in paths]
+def _optional_at_least_one(value: Any) -> int | None:
+    return None if value is None or value == "" else _at_least_one(value)
 
 
-def default_document() -> dict[str, Any]:
-    """The built-in scenario (package data): the mock's behaviour with no configuration."""
-    text = resources.files("mock_server").joinpath("default_scenarios.yaml").read_text("utf-8")
-    return parse_document(text, "mock_server/default_scenarios.yaml")
-
-
-def _non_finite(value: Any, path: str = "$") -> str | None:
-    """The JSON path of the first NaN or infinity in ``value``, if any.
-
-    JSON (``NaN``, as Python's parser reads it) and YAML (``.nan``, ``.inf``) both let them
-    through, and the schema's bounds cannot stop a NaN, which compares false to everything:
-    a ``window_s`` or ``latency`` of NaN passed validation and made every request a 500.
-    """
-    if isinstance(value, float):
-        return None if math.isfinite(value) else path
-    if isinstance(value, Mapping):
-        items: Iterable[tuple[str, Any]] = ((member_path(str(k)), v) for k, v in value.items())
-    elif isinstance(value, list):
-        items = ((f"[{i}]", v) for i, v in enumerate(value))
-    else:
+def _optional_int(value: Any) -> int | None:
+    if value is None or value == "":
         return None
-    for step, item in items:
-        found = _non_finite(item, path + step)
-        if found is not None:
-            return found
-    return None
+    return _int(value) if isinstance(value, str) else int(value)
 
 
-def _check(validator: Draft202012Validator, data: Any, source: str) -> None:
-    """Schema-check ``data``, or raise the :class:`ConfigError` that best says what is wrong."""
-    where = _non_finite(data)
-    if where is not None:
-        raise ConfigError(source, where, "must be a finite number (not NaN or infinity)")
-    error = best_match(validator.iter_errors(data))
-    if error is not None:
-        raise ConfigError(source, str(error.json_path), error.message)
+def _optional_text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)
 
 
-def validate_document(data: Any, source: str) -> None:
-    """:raises ConfigError: unless ``data`` is a valid scenario document."""
+def _scenarios(value: Any) -> list[ScenarioSource]:
+    if isinstance(value, str):  # the environment: paths separated as in PATH
+        return [part for part in value.split(os.pathsep) if part]
+    if isinstance(value, (Mapping, Path)):
+        return [value]
+    return list(value)
+
+
+#: Each setting's environment variable (None: not read from the environment) and how a
+#: value is checked. The command line's options carry the field's name (``--admin-token``).
+_SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
+    "scenarios": ("JUHE_MOCK_SCENARIOS", _scenarios),
+    "seed": ("JUHE_MOCK_SEED", _optional_int),
+    "admin_token": ("JUHE_MOCK_ADMIN_TOKEN", _token),
+    "state": ("JUHE_MOCK_STATE", _optional_text),
+    "namespace": ("JUHE_MOCK_NAMESPACE", str),
+    "host": ("JUHE_MOCK_HOST", str),
+    "port": ("JUHE_MOCK_PORT", _port),
+    "server": ("JUHE_MOCK_SERVER", _choice(SERVERS)),
+    "threads": ("JUHE_MOCK_THREADS", _optional_at_least_one),
+    "workers": ("JUHE_MOCK_WORKERS", _at_least_one),
+    "log_format": ("JUHE_MOCK_LOG_FORMAT", _choice(LOG_FORMATS)),
+    "journal_size": ("JUHE_MOCK_JOURNAL_SIZE", _at_least_one),
+    "max_content_length": ("JUHE_MOCK_MAX_CONTENT_LENGTH", _at_least_one),
+    "store": (None, lambda value: value),
+    "clock": (None, lambda value: value),
+    "lane_dir": (None, _optional_text),
+}
+#: The environment variables the mock reads, by setting.
+ENVIRONMENT = {name: env for name, (env, _) in _SETTINGS.items() if env is not None}
+#: What cannot travel to a worker process as JSON.
+_IN_PROCESS_ONLY = ("store", "clock")
+
+
+@dataclass
+class MockConfig:
+    """How to build and serve a mock: ``create_app(MockConfig(...))`` or a mapping of these.
+
+    What it answers: ``scenarios`` (documents or YAML/JSON paths, merged in order on the
+    built-in defaults), ``seed``. Where state lives: ``store`` (a ready one, in process),
+    else ``state`` (``redis://HOST:PORT/DB``; None: memory) and its ``namespace``;
+    ``journal_size``. The admin API: ``admin_token``. How it is served (``juhe-mock``):
+    ``host``, ``port``, ``server``, ``threads`` (None: the server's default), ``workers``,
+    ``log_format``, ``max_content_length``. ``clock``: time for every window and orderid.
+    """
+
+    scenarios: Sequence[ScenarioSource] = ()
+    seed: int | None = None
+    admin_token: str | None = None
+    state: str | None = None
+    namespace: str = "default"
+    store: Store | None = None
+    journal_size: int = DEFAULT_JOURNAL_SIZE
+    host: str = "127.0.0.1"
+    port: int = 8000
+    server: str = "granian"
+    threads: int | None = None
+    workers: int = 1
+    log_format: str = "text"
+    max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
+    clock: Callable[[], float] = field(default=time.time)
+    #: Set by ``juhe-mock`` for several workers with memory state (orderid lanes).
+    lane_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        # One document or one path is a list of one: iterated as it is, a path gave its
+        # characters and a dict its keys, each then reported as "no such file".
+        if isinstance(self.scenarios, (Mapping, str, Path)):
+            self.scenarios = [self.scenarios]
+        for name in ("port", "workers", "journal_size", "max_content_length", "admin_token"):
+            try:
+                _SETTINGS[name][1](getattr(self, name))
+            except ValueError as error:
+                raise SettingsError(f"{name}: {error}") from None
+
+    @classmethod
+    def build(
+        cls,
+        mapping: MockConfig | Mapping[str, Any] | None = None,
+        *,
+        arguments: Mapping[str, Any] | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> MockConfig:
+        """Defaults, then ``environ``'s ``JUHE_MOCK_*``, then ``arguments`` (the command
+        line's, only those given), then ``mapping``.
+
+        :raises SettingsError: naming the variable, option or field and why.
+        """
+        if isinstance(mapping, MockConfig) and not environ and not arguments:
+            return mapping
+        values: dict[str, Any] = {}
+        for name, env in ENVIRONMENT.items():
+            text = (environ or {}).get(env)
+            if text is not None and (text != "" or name == "admin_token"):
+                values[name] = _checked(name, text, env)
+        for name, value in (arguments or {}).items():
+            values[name] = _checked(name, value, "--" + name.replace("_", "-"))
+        if isinstance(mapping, MockConfig):
+            mapping = {f.name: getattr(mapping, f.name) for f in fields(cls)}
+        for name, value in (mapping or {}).items():
+            if name not in _SETTINGS:
+                raise SettingsError(f"{name}: not a setting of the mock")
+            values[name] = _checked(name, value, name)
+        return cls(**values)
+
+    @classmethod
+    def of(cls, config: MockConfig | Mapping[str, Any] | None) -> MockConfig:
+        """The settings of ``create_app(config)``: defaults then ``config``, no environment."""
+        return cls.build(config)
+
+    def to_json(self) -> str:
+        """These settings as JSON, for a worker process (:meth:`from_json`).
+
+        :raises ValueError: for a ready store or a clock, which cannot leave this process.
+        """
+        if self.store is not None or self.clock is not time.time:
+            raise ValueError("a ready store or a clock cannot travel to a worker process")
+        data = {
+            f.name: getattr(self, f.name) for f in fields(self) if f.name not in _IN_PROCESS_ONLY
+        }
+        data["scenarios"] = [
+            str(source) if isinstance(source, (str, Path)) else dict(source)
+            for source in self.scenarios
+        ]
+        return json.dumps(data, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> MockConfig:
+        return cls(**json.loads(text))
+
+
+def _checked(name: str, value: Any, where: str) -> Any:
+    if name not in _SETTINGS:
+        raise SettingsError(f"{where}: not a setting of the mock")
     try:
-        _check(_VALIDATOR, data, source)
-        compile_scenario(data, source=source)
-    except RecursionError:
-        raise ConfigError(source, "$", TOO_DEEP) from None
-
-
-def validate_rule(data: Any, source: str) -> None:
-    """:raises ConfigError: unless ``data`` is one valid rule."""
-    try:
-        _check(_RULE_VALIDATOR, data, source)
-        compile_rule(data, 0, "check", source, "$")
-    except RecursionError:
-        raise ConfigError(source, "$", TOO_DEEP) from None
-
-
-def merge_documents(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Later documents win for single values; lists (rules, windows, IPs) are concatenated."""
-    merged: dict[str, Any] = {}
-    for doc in docs:
-        _merge_into(merged, doc)
-    return merged
-
-
-def _merge_into(target: dict[str, Any], extra: Mapping[str, Any]) -> None:
-    for name, value in extra.items():
-        old = target.get(name)
-        if isinstance(old, dict) and isinstance(value, dict) and name not in _REPLACED:
-            _merge_into(old, value)
-        elif isinstance(old, list) and isinstance(value, list):
-            target[name] = old + copy.deepcopy(value)
-        else:
-            target[name] = copy.deepcopy(value)
+        return _SETTINGS[name][1](value)
+    except (ValueError, TypeError) as error:
+        raise SettingsError(f"{where}: {error}") from None

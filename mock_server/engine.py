@@ -26,9 +26,8 @@ from typing import Protocol
 
 from contract import MAGIC_BY_HASH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
 
-from .models import Fault, Outcome, key_fingerprint, unit_interval
-from .scenario import Rule, Scenario
-from .store import Store
+from .scenario.model import Fault, Outcome, Rule, Scenario, key_fingerprint, unit_interval
+from .state.store import Store
 
 __all__ = ["Call", "Decision", "Engine", "mobile_problem"]
 

@@ -32,7 +32,7 @@ import pytest
 if TYPE_CHECKING:
     from contract.canaries import Canary
 
-    from .server import MockServer
+    from .serve.server import MockServer
     from .testing import JuheMock, JuheTarget, RunTally, TargetSpec
 
 _TALLY: pytest.StashKey[RunTally] = pytest.StashKey()
@@ -103,7 +103,7 @@ def _tally(config: pytest.Config) -> RunTally:
 @pytest.fixture(scope="session")
 def juhe_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The run's in-process mock server (started on first use)."""
-    from .server import MockServer
+    from .serve.server import MockServer
     from .testing import count_api_calls
 
     tally = _tally(pytestconfig)

@@ -25,7 +25,7 @@ from contract.budget import Budget
 from contract.probe import Answer, send
 
 from .runtime import ScenarioSource
-from .server import MockServer
+from .serve.server import MockServer
 
 __all__ = [
     "LIVE_BILLABLE_EXAMPLES",

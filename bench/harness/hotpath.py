@@ -29,7 +29,7 @@ _PACKAGES = ("mock_server", "contract", "flask", "werkzeug", "waitress", "json")
 
 
 def _mock_app() -> Any:
-    from mock_server.app import create_app
+    from mock_server.web.app import create_app
 
     return create_app()
 

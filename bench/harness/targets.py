@@ -45,7 +45,7 @@ def mock_command() -> list[str]:
     found = shutil.which("juhe-mock")
     if found:
         return [found]
-    return [sys.executable, "-c", "from mock_server.cli import main; main()"]
+    return [sys.executable, "-c", "from mock_server.serve.cli import main; main()"]
 
 
 def juhe_mock(key: str, extra: Sequence[str] = (), name: str = "juhe-mock") -> Target:

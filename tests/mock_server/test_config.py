@@ -10,14 +10,10 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from contract import ERROR_CODES, TENURE_CODES
-from mock_server.config import (
-    ConfigError,
-    compile_scenario,
-    default_document,
-    load_document,
-    merge_documents,
-)
-from mock_server.schema import SCENARIO_SCHEMA
+from mock_server.scenario.compile import compile_scenario
+from mock_server.scenario.document import default_document, load_document, merge_documents
+from mock_server.scenario.errors import ConfigError
+from mock_server.scenario.schema import SCENARIO_SCHEMA
 
 from .conftest import SCENARIOS, check_body
 

@@ -1,4 +1,4 @@
-"""Finding a request's socket for a ``drop`` under granian (:mod:`mock_server.cut`)."""
+"""Finding a request's socket for a ``drop`` under granian (:mod:`mock_server.serve.cut`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from mock_server.cut import find_connection
+from mock_server.serve.cut import find_connection
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.config import parse_document
-from mock_server.docs import MAGIC_BEGIN, MAGIC_END, magic_table_markdown
+from contract.documents import MAGIC_BEGIN, MAGIC_END, magic_table_markdown
+from mock_server.scenario.document import parse_document
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -21,9 +21,9 @@ from werkzeug.test import EnvironBuilder
 
 from contract import PATH, magic_number, mobile_sha256
 from contract.validate import validate
-from mock_server.app import create_app, runtime_of
-from mock_server.fastpath import FastPath
-from mock_server.faults import DropConnection
+from mock_server.web.app import create_app, runtime_of
+from mock_server.web.door_raw import FastPath
+from mock_server.web.faults import DropConnection
 
 NOW = 1_780_000_000.25  # a fixed moment: both apps stamp and number alike
 PHONE = "13812345678"

@@ -68,7 +68,7 @@ def test_daily_window_selector_wraps_midnight(mock: MockServer) -> None:
     mock.configure(_rule({"window": {"daily_start": "00:00", "daily_end": "23:59:59"}}))
     import datetime as dt
 
-    from mock_server.models import BEIJING
+    from contract.clock import BEIJING
 
     now = dt.datetime.now(BEIJING)
     expected = 0 if (now.hour, now.minute, now.second) == (23, 59, 59) else 234804

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 
-from mock_server.store import ORDERID_PREFIX, InMemoryStore, Store
+from mock_server.state.store import ORDERID_PREFIX, InMemoryStore, Store
 
 STORE_FACTORIES: dict[str, Callable[[], Store]] = {
     "memory": lambda: InMemoryStore(journal_size=5),

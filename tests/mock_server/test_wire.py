@@ -17,10 +17,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract import ERROR_CODES, TENURE_CODES, error_body, success_body
-from mock_server.config import compile_scenario, default_document
 from mock_server.engine import Call, Decision, Engine
-from mock_server.store import InMemoryStore
-from mock_server.wire import OrderIds, encode, jsonp, render
+from mock_server.scenario.compile import compile_scenario
+from mock_server.scenario.document import default_document
+from mock_server.state.orderids import OrderIds
+from mock_server.state.store import InMemoryStore
+from mock_server.web.wire import encode, jsonp, render
 
 from .conftest import check_body
 
@@ -124,9 +126,10 @@ def test_default_tenure_is_a_pure_function_of_hash_and_seed(mobile_hash: str) ->
 
 _ANSWERS_SCRIPT = """
 import hashlib, json, sys
-from mock_server.config import compile_scenario, default_document, load_document, merge_documents
+from mock_server.scenario.compile import compile_scenario
+from mock_server.scenario.document import default_document, load_document, merge_documents
 from mock_server.engine import Call, Engine
-from mock_server.store import InMemoryStore
+from mock_server.state.store import InMemoryStore
 
 class NoHeaders:
     def get(self, key):

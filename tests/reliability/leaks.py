@@ -244,8 +244,8 @@ class LeakDetector:
         from client.client import TenureClient
         from contract import MAGIC_NUMBERS
         from mock_server.engine import Engine
-        from mock_server.redis_store import RedisStore
-        from mock_server.store import InMemoryStore
+        from mock_server.state.redis_store import RedisStore
+        from mock_server.state.store import InMemoryStore
 
         for phone in MAGIC_NUMBERS:
             self.add_secret(phone)

@@ -16,7 +16,7 @@ import requests
 
 from contract import PATH, TENURE_CODES, magic_number, mobile_sha256
 from mock_server import MockServer
-from mock_server.models import key_fingerprint
+from mock_server.scenario.model import key_fingerprint
 
 from .conftest import check_answer
 

@@ -10,9 +10,9 @@ from urllib.parse import parse_qsl
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_server.app import _Stamps
-from mock_server.models import BEIJING
-from mock_server.params import parse_query
+from contract.clock import BEIJING
+from mock_server.web.answer import _Stamps
+from mock_server.web.params import parse_query
 
 QUERY_CHARS = st.sampled_from([*"ab=&k;%+-_.~09xyz", "%41", "%zz", "%E6%89%8B", "%E6", " "])
 

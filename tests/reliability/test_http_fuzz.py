@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from contract import JSON_CONTENT_TYPE, PATH, magic_number, mobile_sha256
 from contract.validate import validate
 from mock_server import MockServer
-from mock_server.app import create_app
+from mock_server.web.app import create_app
 
 from .conftest import FORM, check_answer, first_values
 from .rawhttp import build, exchange, parse

@@ -15,9 +15,10 @@ import requests
 
 from contract import JSON_CONTENT_TYPE, PATH, magic_number, mobile_sha256
 from mock_server import MockServer
-from mock_server.app import REQUEST_LOG, create_app
-from mock_server.models import key_fingerprint
-from mock_server.store import InMemoryStore
+from mock_server.scenario.model import key_fingerprint
+from mock_server.state.store import InMemoryStore
+from mock_server.web.answer import REQUEST_LOG
+from mock_server.web.app import create_app
 
 from .conftest import FORM, check_answer
 from .leaks import SESSION, LeakDetector, judge, sent_keys
@@ -299,7 +300,7 @@ def test_leak_detector_learns_keys_sent_over_http_and_reads_subprocess_logs(
 
 
 def test_session_leak_check_watches_the_redis_store_and_http_keys() -> None:
-    from mock_server.redis_store import RedisStore
+    from mock_server.state.redis_store import RedisStore
 
     # Wrapped by the session's detector (leaks.install_session), not the class's own code.
     for name in ("journal_append", "ledger_add"):

@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import mock_server
 from contract import PATH, magic_number, mobile_sha256
-from mock_server.app import create_app, runtime_of
+from mock_server.web.app import create_app, runtime_of
 
 from .conftest import check_answer
 

@@ -9,9 +9,10 @@ from typing import Any
 
 import yaml
 
-from mock_server.cli import _parser
-from mock_server.config import compile_scenario, load_document
-from mock_server.workers import stateful_features
+from mock_server.scenario.compile import compile_scenario
+from mock_server.scenario.document import load_document
+from mock_server.serve.cli import _parser
+from mock_server.serve.workers import stateful_features
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 

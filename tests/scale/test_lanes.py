@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mock_server.lanes import LaneStore, claim_lane
-from mock_server.store import ORDERID_PREFIX, InMemoryStore
-from mock_server.wire import OrderIds
+from mock_server.state.lanes import LaneStore, claim_lane
+from mock_server.state.orderids import OrderIds
+from mock_server.state.store import ORDERID_PREFIX, InMemoryStore
 
 SECOND = 1_800_000_000
 
@@ -27,6 +27,7 @@ def test_lanes_split_each_second_between_workers(tmp_path: Path) -> None:
 
 def test_no_lane_left_is_an_error(tmp_path: Path) -> None:
     held = LaneStore(InMemoryStore(), str(tmp_path), 1)
+    assert held.lane == 0  # a lane is claimed by the first process that asks for it
     with pytest.raises(RuntimeError, match="no free orderid lane"):
         claim_lane(str(tmp_path), 1, wait_s=0.1)
     held.close()

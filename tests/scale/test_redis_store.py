@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+import requests
 
+from contract import PATH
 from mock_server import MockServer
-from mock_server.redis_store import RedisStore, StateUnavailable, redact_url
-from mock_server.workers import StateError, open_state
+from mock_server.state.connect import StateError, open_store
+from mock_server.state.redis_store import RedisStore, redact_url
+from mock_server.state.store import StateUnavailable
 
-from .conftest import RedisServer, check_body, free_port, namespace
+from .conftest import (
+    RedisServer,
+    check_body,
+    free_port,
+    namespace,
+    start_redis,
+    stop_process,
+)
 
 
 def test_namespaces_do_not_collide(redis_server: RedisServer) -> None:
@@ -78,9 +92,9 @@ def test_unreachable_redis_is_a_clear_error() -> None:
         ("redis://127.0.0.1:6379/notadb", "cannot use Redis"),
     ],
 )
-def test_open_state_refuses_bad_urls(url: str, why: str) -> None:
+def test_open_store_refuses_bad_urls(url: str, why: str) -> None:
     with pytest.raises(StateError, match=why):
-        open_state(url, "default")
+        open_store(url, "default")
 
 
 @pytest.mark.parametrize("bad", ["", "has space", "a*b", "x" * 65, "-lead", "a:b"])
@@ -122,7 +136,7 @@ def test_mock_server_in_process_on_redis_store(redis_server: RedisServer) -> Non
 def test_orderid_blocks_stay_unique_across_stores_and_threads(redis_server: RedisServer) -> None:
     import threading
 
-    from mock_server.wire import OrderIds
+    from mock_server.state.orderids import OrderIds
 
     name = namespace()
     stores = [RedisStore(redis_server.url(), name, orderid_block=16) for _ in range(2)]
@@ -157,16 +171,76 @@ def test_without_the_redis_package_state_is_a_clear_error(
 ) -> None:
     monkeypatch.setitem(sys.modules, "redis", None)  # as if the extra were not installed
     with pytest.raises(StateError, match=r"pip install 'juhe-tenure-toolkit\[redis\]'"):
-        open_state("redis://127.0.0.1:6379/0", "default")
+        open_store("redis://127.0.0.1:6379/0", "default")
 
 
 def test_mock_server_imports_without_the_redis_package() -> None:
     code = (
         "import sys; sys.modules['redis'] = None\n"
-        "import mock_server, mock_server.cli, mock_server.workers, mock_server.redis_store\n"
+        "import mock_server, mock_server.serve.cli, mock_server.serve.workers\n"
+        "import mock_server.state.redis_store\n"
         "from mock_server import MockServer\n"
         "print('ok')"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "ok\n"
+
+
+def _build_with_store(url: str) -> tuple[str, Any]:
+    from mock_server import create_app
+
+    return "test-client", create_app({"store": RedisStore(url, namespace())})
+
+
+def _build_with_state(url: str) -> tuple[str, Any]:
+    from mock_server import MockConfig, create_app
+
+    return "test-client", create_app(MockConfig(state=url, namespace=namespace()))
+
+
+def _serve_with_store(url: str) -> tuple[str, Any]:
+    return "server", MockServer(store=RedisStore(url, namespace()))
+
+
+def _serve_with_state(url: str) -> tuple[str, Any]:
+    return "server", MockServer(state=url, namespace=namespace())
+
+
+@pytest.mark.parametrize(
+    "build",
+    [_build_with_store, _build_with_state, _serve_with_store, _serve_with_state],
+    ids=["create_app-store", "create_app-state", "MockServer-store", "MockServer-state"],
+)
+def test_redis_lost_is_a_503_whichever_way_the_app_was_built(
+    tmp_path: Path, build: Callable[[str], tuple[str, Any]]
+) -> None:
+    """create_app and MockServer answer a Redis failure as the CLI does (a 503, not a 500)."""
+    own = start_redis(shutil.which("redis-server") or "redis-server", tmp_path / "r.log")
+    kind, made = build(own.url())
+    params = {"key": "k", "mobile": "5" * 64}
+    try:
+        if kind == "server":
+            made.start()
+            get = lambda path, **kw: requests.get(made.url + path, timeout=30, **kw)  # noqa: E731
+        else:
+            client = made.test_client()
+            get = lambda path, **kw: client.get(path, query_string=kw.get("params"))  # noqa: E731
+        first = get(PATH, params=params)
+        assert first.status_code == 200
+        check_body(first.json() if kind == "server" else first.get_json())
+        stop_process(own.proc)
+        api = get(PATH, params=params)
+        assert api.status_code == 503
+        body = api.json() if kind == "server" else api.get_json()
+        check_body(body)
+        assert body["error_code"] == 10014  # the API's own shape on the API path
+        assert "Redis at redis://127.0.0.1:" in api.headers["X-Juhe-Mock-Error"]
+        admin = get("/__admin/usage")
+        assert admin.status_code == 503
+        admin_body = admin.json() if kind == "server" else admin.get_json()
+        assert admin_body["error"] == "state_unavailable"
+    finally:
+        if kind == "server":
+            made.stop()
+        stop_process(own.proc)

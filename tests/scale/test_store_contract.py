@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.redis_store import RedisStore
-from mock_server.store import ORDERID_PREFIX, InMemoryStore, Store
+from mock_server.state.redis_store import RedisStore
+from mock_server.state.store import ORDERID_PREFIX, InMemoryStore, Store
 
 from .conftest import RedisServer, namespace
 

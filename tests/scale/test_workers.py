@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from contract import magic_number, mobile_sha256
-from mock_server.models import key_fingerprint
+from mock_server.scenario.model import key_fingerprint
 
 from .conftest import (
     RedisServer,
@@ -322,8 +322,13 @@ def test_redis_lost_mid_run_is_a_clear_503(
             check_body(requests.get(api_url(mock), params=PARAMS, timeout=10).json())
             stop_process(own.proc)
             response = requests.get(api_url(mock), params=PARAMS, timeout=30)
-            assert response.status_code == 503
-            body = response.json()
+            assert response.status_code == 503  # on the API path, in the API's own shape
+            check_body(response.json())
+            assert response.json()["error_code"] == 10014
+            assert "Redis at redis://127.0.0.1:" in response.headers["X-Juhe-Mock-Error"]
+            admin = requests.get(mock.url + "/__admin/usage", timeout=30)
+            assert admin.status_code == 503
+            body = admin.json()
             assert body["error"] == "state_unavailable"
             assert "Redis at redis://127.0.0.1:" in body["message"]
     finally:

@@ -1,4 +1,4 @@
-"""A :class:`~mock_server.store.Store` in Redis, so several workers and hosts share one state.
+"""A :class:`~mock_server.state.store.Store` in Redis, so several workers and hosts share one state.
 
 Every operation is ONE round trip and atomic in Redis: a single command, a ``MULTI``
 pipeline or a Lua script (registered once, then called by ``EVALSHA``):
@@ -30,9 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response
-
-from .store import DEFAULT_JOURNAL_SIZE, ORDERID_PREFIX
+from .store import DEFAULT_JOURNAL_SIZE, ORDERID_PREFIX, StateUnavailable
 
 __all__ = ["DEFAULT_NAMESPACE", "RedisStore", "StateUnavailable", "redact_url"]
 
@@ -76,10 +74,6 @@ repeat
 until cursor == '0'
 return deleted
 """
-
-
-class StateUnavailable(Exception):
-    """The shared state cannot be reached or used (the message never holds a password)."""
 
 
 def redact_url(url: str) -> str:
@@ -167,6 +161,9 @@ class RedisStore:
             self._redis.ping()
         except (ValueError, redis.RedisError) as error:
             raise StateUnavailable(f"cannot use Redis at {self.url}: {error}") from None
+        #: What this store raises when Redis fails mid-run; the web layer answers them (and
+        #: StateUnavailable) with a 503 (``mock_server.web.app``).
+        self.failures: tuple[type[Exception], ...] = (redis.RedisError,)
         self._incr_ttl = self._redis.register_script(_INCR_TTL)
         self._take = self._redis.register_script(_TAKE_IF_BELOW)
         self._window = self._redis.register_script(_WINDOW_HIT)
@@ -304,24 +301,3 @@ class RedisStore:
     def close(self) -> None:
         """Close this process's connections to Redis."""
         self._redis.close()
-
-    def answer_failures(self, app: Flask) -> None:
-        """Answer a request whose state Redis could not keep with a clear 503, not a 500.
-
-        The body is the admin API's error shape (it is not an API answer, so it does not
-        pretend to be one); the message names the Redis URL (password hidden) and why.
-        """
-        import redis
-
-        where = self.url
-
-        def failed(error: Exception) -> Response:
-            body = {
-                "error": "state_unavailable",
-                "message": f"the mock's shared state (Redis at {where}) failed: "
-                f"{type(error).__name__}",
-            }
-            data = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
-            return Response(data, status=503, content_type="application/json;charset=utf-8")
-
-        app.register_error_handler(redis.RedisError, failed)

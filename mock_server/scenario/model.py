@@ -1,6 +1,6 @@
-"""The compiled scenario: plain objects that decide, knowing nothing of HTTP.
+"""The compiled scenario: plain objects that decide, knowing nothing of HTTP or state.
 
-:mod:`mock_server.config` turns a scenario document into these once, at load time; the
+:mod:`mock_server.scenario.compile` turns a document into these once, at load time; the
 engine then only compares strings, looks up sets and asks the store for counters.
 The stateful models of Juhe's platform (keys, quotas, per-IP rate, banned IPs, request
 sources, maintenance, internal errors) are here; their counters live in the store.
@@ -13,8 +13,11 @@ import hashlib
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from enum import Enum
+from typing import Any
+
+from contract.clock import BEIJING
 
 __all__ = [
     "BEIJING",
@@ -25,13 +28,13 @@ __all__ = [
     "Outcome",
     "Platform",
     "RateLimit",
+    "Rule",
+    "Scenario",
+    "Selectors",
     "Window",
     "key_fingerprint",
     "unit_interval",
 ]
-
-#: The vendor's clock: orderids, daily windows and naive datetimes are Beijing time.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 @functools.lru_cache(maxsize=256)  # clients reuse a few keys: sha256 once per key, bounded
@@ -222,3 +225,42 @@ class Platform:
             if window.contains(now):
                 return 10020
         return None
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """A rule's ``when``: every given selector must match."""
+
+    keys: frozenset[str] | None = None
+    mobiles: frozenset[str] | None = None  # lowercase sha256
+    ips: IpMatcher | None = None
+    methods: frozenset[str] | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    window: Window | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One scenario rule, compiled."""
+
+    name: str
+    counter: str  # the store key prefix of this rule's counters: digest and place
+    when: Selectors
+    probability: float | None
+    times: int | None
+    outcomes: tuple[Outcome, ...]  # one for ``then``; the list for ``sequence``
+    is_sequence: bool
+    cycle: bool
+    digest: str = ""  # of the rule's document (see compile.rule_digest)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A whole compiled scenario document."""
+
+    document: Mapping[str, Any]
+    seed: int
+    default_no_record: bool
+    weights: tuple[tuple[str, float], ...]  # cumulative, for the deterministic default
+    platform: Platform
+    rules: tuple[Rule, ...]

@@ -27,12 +27,31 @@ from collections import deque
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["DEFAULT_JOURNAL_SIZE", "ORDERID_PREFIX", "InMemoryStore", "Store"]
+__all__ = [
+    "DEFAULT_JOURNAL_SIZE",
+    "ORDERID_PREFIX",
+    "InMemoryStore",
+    "StateUnavailable",
+    "Store",
+    "failures_of",
+]
 
 #: Counters under this prefix are never cleared by ``reset()``.
 ORDERID_PREFIX = "orderid:"
 #: How many requests the journal keeps (newest last); older entries drop off.
 DEFAULT_JOURNAL_SIZE = 1000
+
+
+class StateUnavailable(Exception):
+    """The state cannot be reached or used (the message never holds a password)."""
+
+
+def failures_of(store: object) -> tuple[type[Exception], ...]:
+    """The exceptions that mean ``store`` failed to keep the state: :class:`StateUnavailable`
+    and whatever the store declares in its ``failures`` attribute (a Redis store: Redis's
+    errors). The web layer answers each with a 503; it never needs to know the backend."""
+    declared: tuple[type[Exception], ...] = getattr(store, "failures", ())
+    return (StateUnavailable, *declared)
 
 
 @runtime_checkable

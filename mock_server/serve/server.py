@@ -19,10 +19,11 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from waitress.task import WSGITask
 
-from .app import create_app, runtime_of
-from .faults import DropConnection
-from .runtime import MockConfig, MockRuntime, ScenarioSource
-from .store import Store
+from ..config import MockConfig, ScenarioSource
+from ..runtime import MockRuntime
+from ..state.store import Store
+from ..web.app import create_app, runtime_of
+from ..web.faults import DropConnection
 
 __all__ = ["MockServer", "make_server", "stop_server"]
 
@@ -100,7 +101,8 @@ class MockServer:
         them, merged in order on top of the built-in defaults.
     :param seed: overrides the documents' seed.
     :param port: 0 (default) picks a free port.
-    :param store: a shared :class:`~mock_server.store.Store` (default: in memory).
+    :param store: a shared :class:`~mock_server.state.store.Store` (default: in memory).
+    :param state: a ``redis://`` URL to open a store from instead (see ``MockConfig``).
     """
 
     def __init__(
@@ -113,15 +115,18 @@ class MockServer:
         threads: int = 8,
         admin_token: str | None = None,
         store: Store | None = None,
+        state: str | None = None,
+        namespace: str = "default",
         journal_size: int | None = None,
     ) -> None:
         options: dict[str, Any] = {
             "scenarios": scenarios or (), "seed": seed, "admin_token": admin_token,
-            "store": store,
+            "store": store, "state": state, "namespace": namespace, "host": host,
+            "port": port, "threads": threads, "server": "waitress",
         }  # fmt: skip
         if journal_size is not None:
             options["journal_size"] = journal_size
-        self.app = create_app(MockConfig(**options))
+        self.app = create_app(MockConfig.build(options))
         self._host = host
         self._port = port
         self._threads = threads

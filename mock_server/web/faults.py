@@ -1,10 +1,10 @@
 """HTTP-level faults: what a flaky network or a broken gateway does to an answer.
 
-Each function turns the answer's bytes and a :class:`~mock_server.models.Fault` into an
+Each function turns the answer's bytes and a :class:`~mock_server.scenario.model.Fault` into an
 HTTP status, headers and a body iterable. A dropped connection is a body iterable that
-raises :class:`DropConnection` before its first byte; :mod:`mock_server.server` teaches
-waitress to close the socket without a word when it sees it, and :mod:`mock_server.cut`
-does the same under granian.
+raises :class:`DropConnection` before its first byte; :mod:`mock_server.serve.server`
+teaches waitress to close the socket without a word when it sees it, and
+:mod:`mock_server.serve.cut` does the same under granian.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from http import HTTPStatus
 
-from .models import Fault, FaultKind
+from ..scenario.model import Fault, FaultKind
 
 __all__ = ["DropConnection", "Dropped", "FaultResponse", "apply_fault"]
 

@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-import time
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from contract import (
@@ -27,17 +23,14 @@ from contract import (
     success_body,
 )
 
-from .engine import Decision
-from .models import BEIJING
-from .store import ORDERID_PREFIX, Store
+from ..engine import Decision
 
-__all__ = ["CONTENT_TYPE", "OrderIds", "body_of", "encode", "jsonp", "render", "wrap"]
+__all__ = ["CONTENT_TYPE", "body_of", "encode", "jsonp", "render", "wrap"]
 
 CONTENT_TYPE = JSON_CONTENT_TYPE
 #: A JSONP callback we echo back: the contract's pattern (ASCII names only, so that no
 #: markup can be injected and the name always encodes as ASCII).
 _CALLBACK = re.compile(JSONP_CALLBACK_PATTERN)
-_ORDERIDS_PER_SECOND = 10_000
 
 
 def encode(body: dict[str, Any]) -> bytes:
@@ -85,37 +78,3 @@ def wrap(payload: bytes, callback: str | None) -> tuple[bytes, str]:
 def jsonp(payload: bytes, callback: str | None) -> bytes:
     """Wrap the body for a valid JSONP ``callback``; anything else gets plain JSON."""
     return wrap(payload, callback)[0]
-
-
-class OrderIds:
-    """``"J"`` + Beijing yyyyMMddHHmmss + 4 digits, unique for the server's whole life.
-
-    One atomic increment per call on the counter of the current second. When a second's
-    10,000 ids are used up, the clock runs on logically into the next second (DESIGN-NOTES),
-    so ids stay unique and well-formed under any load, across workers sharing the store.
-    """
-
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
-        self._store = store
-        self._clock = clock
-        self._floor = 0  # the first second that may still have ids left (a local hint)
-        self._lock = threading.Lock()
-        self._stamp: tuple[int, str] = (-1, "")
-
-    def _prefix(self, second: int) -> str:
-        cached = self._stamp
-        if cached[0] == second:
-            return cached[1]
-        text = "J" + datetime.fromtimestamp(second, BEIJING).strftime("%Y%m%d%H%M%S")
-        self._stamp = (second, text)
-        return text
-
-    def next(self) -> str:
-        second = max(int(self._clock()), self._floor)
-        while True:
-            n = self._store.incr(f"{ORDERID_PREFIX}{second}", ttl_s=3600)
-            if n <= _ORDERIDS_PER_SECOND:
-                return f"{self._prefix(second)}{n - 1:04d}"
-            second += 1
-            with self._lock:
-                self._floor = max(self._floor, second)

@@ -4,23 +4,23 @@
 and platform models) once, so that nothing per request parses or compiles. What the schema
 cannot say (a window that ends before it starts, an IP that is not one, a fault given an
 answer) is refused here as a :class:`ConfigError` naming the source, the JSON path of the
-bad field and why. :mod:`mock_server.config` loads and validates documents.
+bad field and why. :mod:`mock_server.scenario.document` reads, validates and merges documents.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
 from contract import ERROR_CODES, TENURE_CODES, is_mobile_sha256, mobile_sha256
-from contract.errors import DocumentError
+from contract.clock import BEIJING
 
-from .models import (
-    BEIJING,
+from .errors import ConfigError, member_path
+from .model import (
     Fault,
     FaultKind,
     IpMatcher,
@@ -28,66 +28,20 @@ from .models import (
     Outcome,
     Platform,
     RateLimit,
+    Rule,
+    Scenario,
+    Selectors,
     Window,
 )
 
 __all__ = [
-    "ConfigError",
-    "Rule",
-    "Scenario",
-    "Selectors",
+    "CompiledDocument",
+    "assemble",
+    "compile_document",
     "compile_rule",
     "compile_scenario",
-    "member_path",
+    "rule_digest",
 ]
-
-
-class ConfigError(DocumentError):
-    """A scenario document that cannot be used: where, which field and why."""
-
-
-@dataclass(frozen=True)
-class Selectors:
-    """A rule's ``when``: every given selector must match."""
-
-    keys: frozenset[str] | None = None
-    mobiles: frozenset[str] | None = None  # lowercase sha256
-    ips: IpMatcher | None = None
-    methods: frozenset[str] | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-    window: Window | None = None
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One scenario rule, compiled."""
-
-    name: str
-    counter: str  # the store key prefix of this rule's counters
-    when: Selectors
-    probability: float | None
-    times: int | None
-    outcomes: tuple[Outcome, ...]  # one for ``then``; the list for ``sequence``
-    is_sequence: bool
-    cycle: bool
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """A whole compiled scenario document."""
-
-    document: Mapping[str, Any]
-    seed: int
-    default_no_record: bool
-    weights: tuple[tuple[str, float], ...]  # cumulative, for the deterministic default
-    platform: Platform
-    rules: tuple[Rule, ...]
-
-
-def member_path(name: str) -> str:
-    """A mapping member's step in a JSON path (``.name`` or ``['na me']``), written as
-    jsonschema writes it, so that schema errors and ours name fields alike."""
-    return f".{name}" if name.isidentifier() else f"[{name!r}]"
 
 
 def _moment(text: str, source: str, path: str) -> datetime:
@@ -229,6 +183,7 @@ def compile_rule(doc: Mapping[str, Any], index: int, digest: str, source: str, w
     return Rule(
         name=doc.get("name", f"rule-{index}"),
         counter=f"rule:{digest}:{index}",
+        digest=digest,
         when=selectors,
         probability=doc.get("probability"),
         times=doc.get("times"),
@@ -267,17 +222,28 @@ def _platform(doc: Mapping[str, Any], source: str) -> Platform:
     )
 
 
-def _digest(rule: Mapping[str, Any]) -> str:
-    # A rule's counters are keyed by its content and place: the same rule keeps counting
-    # across reconfiguration (and across workers), a changed one starts afresh.
+def rule_digest(rule: Mapping[str, Any]) -> str:
+    """The digest that keys a rule's counters, with its place: the same rule keeps counting
+    across reconfiguration (and across workers), a changed one starts afresh."""
     return hashlib.sha256(json.dumps(rule, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def compile_scenario(
-    doc: Mapping[str, Any], *, seed: int | None = None, source: str = "<scenario>"
-) -> Scenario:
-    """Compile a schema-valid document; ``seed`` (e.g. ``--seed``) overrides its own."""
-    default = doc.get("default", {})
+def _rules(docs: Sequence[Mapping[str, Any]], source: str) -> tuple[Rule, ...]:
+    return tuple(
+        compile_rule(r, i, rule_digest(r), source, f"$.rules[{i}]") for i, r in enumerate(docs)
+    )
+
+
+def place_rule(rule: Rule, raw: Mapping[str, Any], index: int) -> Rule:
+    """``rule`` (compiled from ``raw``) at ``index`` of a merged scenario: its default name
+    and its counters follow its place there, as if the merged document had been compiled."""
+    counter = f"rule:{rule.digest}:{index}"
+    if counter == rule.counter:
+        return rule
+    return replace(rule, name=raw.get("name", f"rule-{index}"), counter=counter)
+
+
+def _weights(default: Mapping[str, Any], source: str) -> tuple[tuple[str, float], ...]:
     weights = default.get("weights") or {code: 1 for code in TENURE_CODES}
     total = float(sum(weights.values()))
     if total <= 0:
@@ -287,15 +253,64 @@ def compile_scenario(
         if weights.get(code, 0) > 0:
             running += weights[code] / total
             cumulative.append((code, running))
-    rules = tuple(
-        compile_rule(r, i, _digest(r), source, f"$.rules[{i}]")
-        for i, r in enumerate(doc.get("rules", []))
-    )
+    return tuple(cumulative)
+
+
+def _scenario(
+    doc: Mapping[str, Any], rules: tuple[Rule, ...], seed: int | None, source: str
+) -> Scenario:
+    default = doc.get("default", {})
     return Scenario(
         document=doc,
         seed=seed if seed is not None else doc.get("seed", 0),
         default_no_record=default.get("answer", "tenure") == "no_record",
-        weights=tuple(cumulative),
+        weights=_weights(default, source),
         platform=_platform(doc, source),
         rules=rules,
     )
+
+
+def compile_scenario(
+    doc: Mapping[str, Any], *, seed: int | None = None, source: str = "<scenario>"
+) -> Scenario:
+    """Compile a schema-valid document; ``seed`` (e.g. ``--seed``) overrides its own."""
+    return _scenario(doc, _rules(doc.get("rules", []), source), seed, source)
+
+
+@dataclass(frozen=True)
+class CompiledDocument:
+    """One schema-valid document that compiled: its rules, compiled at their places in it.
+
+    Compiling is what proves a document usable (the schema cannot say everything), so a
+    document is compiled once, when it is read; merging documents then reuses their rules
+    (:func:`assemble`) instead of compiling them again.
+    """
+
+    document: Mapping[str, Any]
+    rules: tuple[Rule, ...]
+
+
+def compile_document(doc: Mapping[str, Any], source: str) -> CompiledDocument:
+    """:raises ConfigError: for what the schema lets through but the mock cannot use."""
+    rules = _rules(doc.get("rules", []), source)
+    _weights(doc.get("default", {}), source)
+    _platform(doc, source)
+    return CompiledDocument(doc, rules)
+
+
+def assemble(
+    merged: Mapping[str, Any],
+    parts: Sequence[CompiledDocument],
+    *,
+    seed: int | None = None,
+    source: str = "merged scenario",
+) -> Scenario:
+    """The scenario of ``merged`` (:func:`~mock_server.scenario.document.merge_documents` of
+    the ``parts``' documents, in order), its rules taken from the parts, not compiled again.
+    The platform and the default are derived afresh from ``merged``: a few fields, no rules.
+    """
+    rules: list[Rule] = []
+    for part in parts:
+        for raw, rule in zip(part.document.get("rules", []), part.rules, strict=True):
+            rules.append(place_rule(rule, raw, len(rules)))
+    return _scenario(merged, tuple(rules), seed, source)

@@ -4,7 +4,7 @@ granian gives a WSGI app no handle on its connection, and it writes the status l
 headers as soon as the app returns, before it reads the first chunk of the body. So a
 ``drop`` fault (the connection closes with not a byte sent, as under waitress) cannot be
 a body that raises. :func:`drop_aware` wraps the app: when the app's answer is a
-:class:`~mock_server.faults.Dropped` body, it finds the socket in this process whose local
+:class:`~mock_server.web.faults.Dropped` body, it finds the socket in this process whose local
 port is the server's and whose peer is the client's address and port, and shuts it down
 before granian writes anything; granian's writes then fail and it closes the connection.
 
@@ -26,7 +26,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from .faults import DropConnection, Dropped
+from ..web.faults import DropConnection, Dropped
 
 __all__ = ["drop_aware", "find_connection"]
 

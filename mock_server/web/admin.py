@@ -14,13 +14,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 
-from .config import ConfigError
-from .runtime import MockRuntime
+from ..runtime import MockRuntime
+from ..scenario.errors import ConfigError
+from .door_flask import EXTENSION
 from .wire import CONTENT_TYPE, encode
 
-__all__ = ["admin"]
+__all__ = ["admin", "refuse_per_worker"]
 
 admin = Blueprint("admin", __name__, url_prefix="/__admin")
 
@@ -34,7 +35,7 @@ def _error(status: int, error: str, message: str) -> Response:
 
 
 def _runtime() -> MockRuntime:
-    runtime: MockRuntime = current_app.extensions["juhe_mock"]
+    runtime: MockRuntime = current_app.extensions[EXTENSION]
     return runtime
 
 
@@ -137,3 +138,41 @@ def scenarios_add_rule() -> Response:
         return _json({"added": name, "rules": len(runtime.engine.scenario.rules)}, 201)
 
     return _with_body(add)
+
+
+_NOT_SHARED_SCENARIO = (
+    "with {n} workers each worker holds its own copy of the scenario, so it cannot be "
+    "changed over the admin API; change the scenario files and restart juhe-mock"
+)
+_PER_WORKER_STATE = (
+    "with {n} workers and memory state, each worker keeps its own journal and ledger; "
+    "one worker's part would be wrong, so it is not served. Start juhe-mock with "
+    "--state redis://HOST:PORT/DB to share them"
+)
+_SCENARIO_WRITES = {("PUT", "/__admin/scenarios"), ("POST", "/__admin/scenarios/rules")}
+_PER_WORKER = {
+    ("GET", "/__admin/requests"),
+    ("DELETE", "/__admin/requests"),
+    ("GET", "/__admin/usage"),
+    ("POST", "/__admin/reset"),
+}
+
+
+def refuse_per_worker(app: Flask, workers: int, *, shared_state: bool) -> None:
+    """Refuse (409) the admin calls that one of several workers cannot answer for all.
+
+    Registered on the admin blueprint after its own guard, so the token and loopback
+    checks still come first.
+    """
+
+    def refuse() -> Response | None:
+        call = (request.method, request.path.rstrip("/"))
+        if call in _SCENARIO_WRITES:
+            message = _NOT_SHARED_SCENARIO.format(n=workers)
+        elif not shared_state and call in _PER_WORKER:
+            message = _PER_WORKER_STATE.format(n=workers)
+        else:
+            return None
+        return _error(409, "not_shared", message)
+
+    app.before_request_funcs.setdefault("admin", []).append(refuse)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -36,14 +37,37 @@ class LaneStore:
     def __init__(self, inner: InMemoryStore, lane_dir: str, lanes: int) -> None:
         self._inner = inner
         self._lanes = lanes
-        self.lane, self._fd = claim_lane(lane_dir, lanes)
-        raw = os.pread(self._fd, 32, 0).decode("ascii", "replace").strip()
-        self._used = int(raw) if raw.isdigit() else 0  # seconds up to this one are spent
-        self._written = self._used
+        self._dir = lane_dir
+        # The lane is claimed by the process that first hands out an orderid: a store made
+        # in the master before granian forks its workers is claimed by each worker.
+        self._pid = -1
+        self._lock = threading.Lock()
+        self._lane = -1
+        self._fd = -1
+        self._used = self._written = 0
+
+    def _claim(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._lane, self._fd = claim_lane(self._dir, self._lanes)
+            raw = os.pread(self._fd, 32, 0).decode("ascii", "replace").strip()
+            self._used = int(raw) if raw.isdigit() else 0  # seconds up to this one are spent
+            self._written = self._used
+            self._pid = os.getpid()
+
+    @property
+    def lane(self) -> int:
+        """This process's lane (claimed now if it has none yet)."""
+        if self._pid != os.getpid():
+            self._claim()
+        return self._lane
 
     def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
         if not key.startswith(ORDERID_PREFIX):
             return self._inner.incr(key, amount, ttl_s)
+        if self._pid != os.getpid():
+            self._claim()
         second = int(key[len(ORDERID_PREFIX) :])
         if second <= self._used:
             return _SECOND_USED_UP
@@ -51,7 +75,7 @@ class LaneStore:
             os.pwrite(self._fd, f"{second:<20d}".encode("ascii"), 0)
             self._written = second
         n = self._inner.incr(key, amount, ttl_s)
-        return (n - 1) * self._lanes + self.lane + 1
+        return (n - 1) * self._lanes + self._lane + 1
 
     def get(self, key: str) -> int:
         return self._inner.get(key)
@@ -82,7 +106,9 @@ class LaneStore:
 
     def close(self) -> None:
         """Give the lane up (a worker that dies gives it up without this)."""
-        os.close(self._fd)
+        if self._pid == os.getpid():
+            os.close(self._fd)
+            self._pid = -1
 
 
 def claim_lane(lane_dir: str, lanes: int, wait_s: float = 5.0) -> tuple[int, int]:

@@ -1,9 +1,9 @@
-"""The API answered straight from the WSGI environ, before Flask builds a request.
+"""The API path's raw door: plain requests answered from the WSGI environ, before Flask.
 
 Flask's request and response machinery (routing, the request context, werkzeug's
 ``Request`` and ``Response``) cost more per request than the whole scenario engine, journal
 and ledger. :class:`FastPath` wraps ``app.wsgi_app`` and answers the requests it is sure
-of itself, by the same :func:`mock_server.answer.answer` the Flask view calls: GET, or POST
+of itself, by the same :func:`.answer.answer` the Flask door calls: GET, or POST
 with no body type or a urlencoded form of a known, acceptable length, on exactly
 ``contract.PATH``. Everything else (other paths and methods, HEAD, the admin API,
 multipart, chunked or oversized bodies, other body types) goes to Flask untouched.
@@ -24,8 +24,8 @@ from werkzeug.wrappers import Response
 
 from contract import PATH
 
+from ..engine import Call
 from .answer import answer
-from .engine import Call
 from .params import FORM, add_body, mimetype_of, parse_query, query_params
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """One API request from parameters to bytes: engine, orderid, ledger, journal, wire.
 
-The Flask view (:func:`mock_server.app.query`) and the raw WSGI fast path
-(:mod:`mock_server.fastpath`) both call :func:`answer`, so the decision, what is recorded
+The Flask door (:func:`.door_flask.query`) and the raw WSGI door
+(:mod:`.door_raw`) both call :func:`answer`, so the decision, what is recorded
 and the bytes on the wire cannot drift apart between them; each path only turns the
 :class:`Reply` into its own kind of response.
 """
@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from .engine import Call, Decision
+from contract.clock import BEIJING
+
+from ..engine import Call, Decision
+from ..runtime import MockRuntime
 from .faults import FaultResponse, apply_fault
-from .models import BEIJING
-from .runtime import MockRuntime
 from .wire import render, wrap
 
 __all__ = ["REQUEST_LOG", "Reply", "answer"]

@@ -1,0 +1,232 @@
+"""Serving with granian's worker processes: ``juhe-mock [--workers N] [--state redis://...]``.
+
+granian is a pre-fork server written in Rust, chosen over gunicorn by measurement (see
+``docs/scaling.md``). The master process builds the app first (every scenario file read
+and compiled, the Redis connection tried, memory state checked for honesty), prints the
+address line once a worker listens, and hands the port to granian, which forks the
+workers. A forked worker serves the master's app as it is (nothing is read or compiled
+again); a worker started fresh (the ``spawn`` start method) builds the same app from the
+settings passed in the environment (:data:`SETTINGS_ENV`).
+
+Where the state lives decides what is allowed:
+
+- ``--state redis://HOST:PORT/DB``: every worker (and every host sharing the namespace)
+  shares quotas, sequences, ``times`` and rate counters, the journal, the ledger and the
+  orderid counters; counts are exact.
+- memory (no ``--state``): each worker has its own counters, so a scenario with state
+  (quotas, sequences, ``times``, probabilities, rate limits, internal errors) is refused
+  with exit status 2. A stateless scenario is served; orderids stay unique through one
+  *lane* per worker (:mod:`mock_server.state.lanes`); the journal and the ledger exist per
+  worker only, so the admin API refuses to read or reset them (HTTP 409) rather than
+  answer one worker's part, and scenario writes are refused as well
+  (:func:`mock_server.web.admin.refuse_per_worker`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing.util
+import os
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from typing import Any
+
+from ..config import MockConfig
+from ..scenario.model import Scenario, key_fingerprint
+from .cut import WSGIApp, drop_aware
+from .exits import EXIT_USAGE, fail
+from .logs import configure_logging
+
+__all__ = ["SETTINGS_ENV", "serve_workers", "stateful_features", "worker_app"]
+
+#: The environment variable that carries the settings (JSON) to spawned workers.
+SETTINGS_ENV = "JUHE_MOCK_WORKER_SETTINGS"
+
+#: The master's app, built before granian forks: a forked worker serves it as it is.
+_MASTER_APP: Any = None
+
+
+def stateful_features(scenario: Scenario) -> list[str]:
+    """What in a scenario keeps counters (and so needs one shared store across workers)."""
+    found: list[str] = []
+    for rule in scenario.rules:
+        kinds = [
+            name
+            for name, present in (
+                ("times", rule.times is not None),
+                ("sequence", rule.is_sequence),
+                ("probability", rule.probability is not None),
+            )
+            if present
+        ]
+        if kinds:
+            found.append(f"rule {rule.name!r} ({', '.join(kinds)})")
+    platform = scenario.platform
+    if platform.default_quota is not None:
+        found.append("platform default quota")
+    found.extend(
+        f"quota of key fingerprint {key_fingerprint(key)}"
+        for key, settings in platform.keys.items()
+        if settings.quota is not None
+    )
+    if platform.rate is not None:
+        found.append("per-IP rate limit")
+    if platform.internal_errors > 0:
+        found.append("random internal errors")
+    return found
+
+
+def worker_app() -> WSGIApp:
+    """The app of one worker (granian calls this in each worker process)."""
+    from ..web.app import create_app, runtime_of
+
+    app = _MASTER_APP
+    if app is None:  # not forked from the master: build the same app from its settings
+        app = create_app(MockConfig.from_json(os.environ[SETTINGS_ENV]))
+    flush_logs = configure_logging(runtime_of(app).config.log_format)
+    runtime = runtime_of(app)
+
+    def at_worker_exit() -> None:
+        # granian's worker is a multiprocessing child: it ends with os._exit, so atexit
+        # handlers (the log flush among them) never run, but multiprocessing's own exit
+        # finalizers do, right after the worker's SIGTERM handler has stopped serving.
+        runtime.stop_pausing()  # a request waiting out a latency or drip rule answers now
+        flush_logs()
+
+    multiprocessing.util.Finalize(None, at_worker_exit, exitpriority=10)
+    return drop_aware(app)
+
+
+def _usable_port(host: str, port: int) -> int:
+    """``port``, or a free one for 0, after checking that nothing listens there already.
+
+    granian binds every worker with SO_REUSEPORT on one given port, so port 0 is resolved
+    here, once, and the same port handed to all of them. The probe has no SO_REUSEPORT,
+    so a port another program holds is refused here with a clear message.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        return int(probe.getsockname()[1])
+
+
+#: Held by the announcing thread while it works and by any fork (granian forking a worker)
+#: while it happens: a worker must never be forked while that thread is half-way through
+#: an import or a print, or the worker inherits the held module or stdout lock and hangs on
+#: its first request that needs it.
+_FORK_GATE = threading.Lock()
+_gate_installed = False
+
+
+def _install_fork_gate() -> None:
+    global _gate_installed
+    if not _gate_installed:
+        os.register_at_fork(
+            before=_FORK_GATE.acquire,
+            after_in_parent=_FORK_GATE.release,
+            after_in_child=_FORK_GATE.release,
+        )
+        _gate_installed = True
+
+
+def _announce_when_ready(host: str, port: int, timeout_s: float = 60.0) -> None:
+    """Print the address line once a worker accepts connections (from a daemon thread).
+
+    Scripts read that line and connect at once, so it must not come before the workers
+    listen.
+    """
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    shown = f"[{host}]" if ":" in host else host
+    _install_fork_gate()
+
+    def poll() -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            with _FORK_GATE:  # no fork while this thread imports, connects or prints
+                try:
+                    socket.create_connection((target, port), timeout=0.5).close()
+                except OSError:
+                    pass
+                else:
+                    print(f"juhe-mock serving on http://{shown}:{port}", flush=True)
+                    return
+            time.sleep(0.02)
+
+    threading.Thread(target=poll, name="juhe-mock-announce", daemon=True).start()
+
+
+def serve_workers(config: MockConfig) -> int:
+    """Build the app, print the address line, serve with ``config.workers`` processes.
+
+    Returns the exit status: 0 after SIGTERM/SIGINT, 2 for settings that cannot work.
+    """
+    global _MASTER_APP
+    from ..scenario.errors import ConfigError
+    from ..state.connect import StateError
+    from ..web.app import create_app, runtime_of
+
+    try:
+        port = _usable_port(config.host, config.port)
+    except socket.gaierror:
+        return fail(f"--host: cannot resolve {config.host!r} to an address")
+    except OSError as error:
+        return fail(f"cannot listen on {config.host}:{config.port}: {error}")
+    # One worker is one process: its memory holds the only counters, no lanes needed.
+    several_in_memory = config.state is None and config.workers > 1
+    lane_dir = tempfile.mkdtemp(prefix="juhe-mock-lanes-") if several_in_memory else None
+    config = replace(config, port=port, lane_dir=lane_dir)
+    try:
+        try:
+            app = create_app(config)  # every file read and compiled before any worker starts
+        except (ConfigError, StateError) as error:
+            return fail(str(error))
+        if several_in_memory:
+            features = stateful_features(runtime_of(app).engine.scenario)
+            if features:
+                return fail(
+                    f"--workers {config.workers} with memory state would count separately "
+                    f"in each worker, but the scenario keeps state: {'; '.join(features)}. "
+                    "Use --state redis://HOST:PORT/DB (or JUHE_MOCK_STATE), or --workers 1",
+                    EXIT_USAGE,
+                )
+        _MASTER_APP = app
+        os.environ[SETTINGS_ENV] = config.to_json()
+        return _run_granian(config)
+    finally:
+        _MASTER_APP = None
+        os.environ.pop(SETTINGS_ENV, None)
+        if lane_dir is not None:
+            shutil.rmtree(lane_dir, ignore_errors=True)
+
+
+def _run_granian(config: MockConfig) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+
+    server = Granian(
+        f"{__name__}:worker_app",
+        address=config.host,
+        port=config.port,
+        interface=Interfaces.WSGI,
+        workers=config.workers,
+        blocking_threads=config.threads or GRANIAN_THREADS,
+        factory=True,
+        respawn_failed_workers=True,  # a killed worker comes back; shared state is in Redis
+        respawn_interval=0.5,
+        workers_kill_timeout=1,  # SIGTERM: workers get one second, then SIGKILL
+        log_level=LogLevels.error,
+    )
+    _announce_when_ready(config.host, config.port)
+    server.serve()
+    return 0
+
+
+#: granian's blocking threads run the app. A latency or drip rule holds its thread while
+#: it waits, so 1 would stop all else behind one slow answer; 4 keeps three free (the
+#: figures behind the choice: docs/scaling.md).
+GRANIAN_THREADS = 4
