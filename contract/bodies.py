@@ -1,4 +1,4 @@
-"""The exact wire bodies, key order included, as wire-facts shows them.
+"""The exact wire bodies, key order included, and their bytes (docs/wire.md).
 
 success:       {"reason": "成功", "result": {"code": "3", "orderid": "J..."}, "error_code": 0}
 system error:  {"resultcode": "101", "reason": "错误的请求KEY", "result": null, "error_code": 10001}
@@ -7,11 +7,17 @@ service error: {"reason": "查无记录", "result": null, "error_code": 234803}
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .codes import ERROR_CODES, SUCCESS_CODE, SUCCESS_REASON, TENURE_CODES, ErrorKind
 
-__all__ = ["error_body", "success_body"]
+__all__ = ["error_body", "success_body", "wire_json"]
+
+
+def wire_json(value: Any) -> bytes:
+    """``value`` as the API writes JSON: compact, UTF-8, nothing escaped to ASCII."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def success_body(code: str, orderid: str) -> dict[str, Any]:

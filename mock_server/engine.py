@@ -1,6 +1,6 @@
 """The scenario engine: one request's parameters in, one :class:`Decision` out.
 
-The order of the steps is part of the contract (DESIGN-NOTES, wire-facts):
+The order of the steps is part of the contract (docs/wire.md): the key is judged first.
 
 1. no key, or an empty one → 10001 (the key is judged before anything else);
 2. the scenario's rules, in order; the first that matches and has an answer decides

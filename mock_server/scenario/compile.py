@@ -16,7 +16,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime, time
 from typing import Any
 
-from contract import ERROR_CODES, TENURE_CODES, is_mobile_sha256, mobile_sha256
+from contract import (
+    ERROR_CODES,
+    JSON_CONTENT_TYPE,
+    TENURE_CODES,
+    is_mobile_sha256,
+    mobile_sha256,
+)
+from contract.bodies import wire_json
 from contract.clock import BEIJING
 
 from .errors import ConfigError, member_path
@@ -34,7 +41,11 @@ from .model import (
     Window,
 )
 
+#: A raw fault's ``text`` goes out as this unless its ``content_type`` says otherwise.
+TEXT_CONTENT_TYPE = "text/plain;charset=utf-8"
+
 __all__ = [
+    "TEXT_CONTENT_TYPE",
     "CompiledDocument",
     "assemble",
     "compile_document",
@@ -111,11 +122,11 @@ def _raw_body(doc: Mapping[str, Any], kind: FaultKind, source: str, path: str) -
     if len(given) != 1:
         raise ConfigError(source, f"{path}.fault", "a 'raw' fault needs exactly one of json, text")
     if given == ["json"]:
-        payload = json.dumps(doc["json"], ensure_ascii=False, separators=(",", ":")).encode()
-        default_type = "application/json;charset=utf-8"
+        payload = wire_json(doc["json"])
+        default_type = JSON_CONTENT_TYPE
     else:
         payload = doc["text"].encode("utf-8")
-        default_type = "text/plain;charset=utf-8"
+        default_type = TEXT_CONTENT_TYPE
     return payload, doc.get("content_type", default_type)
 
 

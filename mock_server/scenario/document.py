@@ -119,8 +119,7 @@ def _non_finite(value: Any, path: str = "$") -> str | None:
     """The JSON path of the first NaN or infinity in ``value``, if any.
 
     JSON (``NaN``, as Python's parser reads it) and YAML (``.nan``, ``.inf``) both let them
-    through, and the schema's bounds cannot stop a NaN, which compares false to everything:
-    a ``window_s`` or ``latency`` of NaN passed validation and made every request a 500.
+    through, and the schema's bounds cannot stop a NaN, which compares false to everything.
     """
     if isinstance(value, float):
         return None if math.isfinite(value) else path

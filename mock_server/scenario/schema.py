@@ -10,6 +10,8 @@ from typing import Any
 
 from contract import ERROR_CODES, TENURE_CODES
 
+from .model import FaultKind
+
 __all__ = ["SCENARIO_SCHEMA"]
 
 _NAMES = {"type": "string", "minLength": 1}
@@ -44,7 +46,7 @@ _OUTCOME = {
         "error": {"enum": list(ERROR_CODES)},
         "reason": {"type": "string", "minLength": 1, "maxLength": 500},
         "detail": {"type": "string", "minLength": 1, "maxLength": 200},
-        "fault": {"enum": ["status", "drop", "malformed", "truncated", "drip", "raw"]},
+        "fault": {"enum": [kind.value for kind in FaultKind]},
         "status": {
             "type": "integer",
             "minimum": 200,

@@ -50,9 +50,8 @@ class _JsonFormatter(logging.Formatter):
 def configure_logging(fmt: str) -> Callable[[], None]:
     """Send request and waitress logs to stderr; returns the function that flushes them.
 
-    Request threads only put a record on a queue; one listener thread formats and writes.
-    A StreamHandler called from every request thread made them queue on its lock around
-    one write() each, and the mock served fewer requests at c=32 than at c=1.
+    Request threads only put a record on a queue; one listener thread formats and writes,
+    so that request threads never queue on the stream's lock.
     """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_JsonFormatter() if fmt == "json" else _TextFormatter())

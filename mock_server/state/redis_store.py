@@ -30,6 +30,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from contract.bodies import wire_json
+
 from .store import DEFAULT_JOURNAL_SIZE, ORDERID_PREFIX, StateUnavailable
 
 __all__ = ["DEFAULT_NAMESPACE", "RedisStore", "StateUnavailable", "redact_url"]
@@ -243,7 +245,7 @@ class RedisStore:
     # --- journal ------------------------------------------------------------------------
 
     def journal_append(self, entry: Mapping[str, Any]) -> None:
-        data = json.dumps(dict(entry), ensure_ascii=False, separators=(",", ":"))
+        data = wire_json(dict(entry)).decode("utf-8")
         bills = self._taken_bills()
         # An exact MAXLEN (not "~") keeps the bound the same as the in-memory ring buffer.
         if not bills:

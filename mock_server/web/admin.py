@@ -66,8 +66,7 @@ def _with_body(change: Callable[[MockRuntime, dict[str, Any]], Response]) -> Res
     """Apply ``change`` to the request's JSON object, or answer 400 saying what is wrong.
 
     The body is read whatever its Content-Type (``curl -d`` sends a form type), and parsed
-    here rather than by ``request.get_json``, which let a deeply nested body's
-    RecursionError through as a 500.
+    here, where a body nested too deeply is a 400 like any other bad body.
     """
     try:
         data = json.loads(request.get_data(cache=False))

@@ -1,9 +1,8 @@
 """The API's parameters from a request: the query string, then a form body (not for GET).
 
-Werkzeug decodes the raw query string and a urlencoded body as strict UTF-8, so a single
-byte that is not UTF-8 (``?key=\\x80``, sent raw, not percent-encoded) raised inside
-``request.values`` and became a 500. Here every undecodable byte, raw or percent-encoded,
-stays percent-encoded text (``%80``), which is what werkzeug already does for
+Werkzeug decodes a raw query string and a urlencoded body as strict UTF-8, so a byte that
+is not UTF-8 (``?key=\\x80``, sent raw) would raise. Here every undecodable byte, raw or
+percent-encoded, stays percent-encoded text (``%80``), as werkzeug does for
 percent-encoded ones; the value is then judged as usual. The first value of a repeated
 name counts, the query string before the body, as with ``request.values.get``.
 """
@@ -15,9 +14,11 @@ from urllib.parse import parse_qsl
 
 from flask import Request
 
+from contract import FORM_CONTENT_TYPE
+
 __all__ = ["FORM", "add_body", "api_params", "mimetype_of", "parse_query", "query_params"]
 
-FORM = "application/x-www-form-urlencoded"
+FORM = FORM_CONTENT_TYPE
 _ERRORS = "mock_server.percent"
 
 

@@ -8,7 +8,6 @@ import.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -22,6 +21,7 @@ from contract import (
     error_body,
     success_body,
 )
+from contract.bodies import wire_json
 
 from ..engine import Decision
 
@@ -33,9 +33,8 @@ CONTENT_TYPE = JSON_CONTENT_TYPE
 _CALLBACK = re.compile(JSONP_CALLBACK_PATTERN)
 
 
-def encode(body: dict[str, Any]) -> bytes:
-    """The wire bytes of a body: compact JSON, UTF-8, no ASCII escaping."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+#: The wire bytes of a body: compact JSON, UTF-8, no ASCII escaping.
+encode = wire_json
 
 
 _MARK = "@@ORDERID@@"
