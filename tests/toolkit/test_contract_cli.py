@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from contract import MAGIC_NUMBERS
-from contract.cli import main
+from contract.conformance.cli import main
 from mock_server import MockServer
 
 from .conftest import BIN, ROOT, SAMPLE_CANARIES, STAND_IN, SUITE_KEY, juhe_mock_process, usage_of
