@@ -282,42 +282,41 @@ def test_each_rule_fails_on_a_planted_violation(tmp_path: Path, rule: Rule) -> N
     ]
 
 
-def test_a_relative_import_of_the_runner_from_the_truth_fails(tmp_path: Path) -> None:
-    root = plant(tmp_path, {
+#: Each: a planted tree (beyond empty packages) and every problem the checker must report.
+PLANTED = [
+    ("relative-import-of-the-runner", {
         "contract/conformance/probe.py": "from ..codes import PATH\n",
         "contract/codes.py": "from .conformance import probe\nPATH = '/q'\n",
-    })  # fmt: skip
-    rule, circle = check(root)
-    assert rule.startswith("contract/codes.py:1: contract.codes imports contract.conformance.probe")
-    assert circle == "import circle: contract.codes -> contract.conformance.probe -> contract.codes"
-
-
-def test_the_runner_may_import_the_truth(tmp_path: Path) -> None:
-    root = plant(tmp_path, {
+    }, [
+        "contract/codes.py:1: contract.codes imports contract.conformance.probe "
+        "(the truth never imports the conformance runner)",
+        "import circle: contract.codes -> contract.conformance.probe -> contract.codes",
+    ]),
+    ("the-runner-may-import-the-truth", {
         "contract/codes.py": "PATH = '/q'\n",
         "contract/conformance/probe.py": "from ..codes import PATH\nfrom . import budget\n",
         "contract/conformance/budget.py": "import contract.codes\n",
-    })  # fmt: skip
-    assert check(root) == []
-
-
-def test_an_import_circle_fails(tmp_path: Path) -> None:
-    root = plant(tmp_path, {
+    }, []),
+    ("circle", {
         "client/a.py": "from . import b\n",
         "client/b.py": "from .c import thing\n",
         "client/c.py": "import client.a\nthing = 1\n",
-    })  # fmt: skip
-    assert check(root) == ["import circle: client.a -> client.b -> client.c -> client.a"]
-
-
-def test_a_circle_through_the_package_itself_fails(tmp_path: Path) -> None:
-    root = plant(tmp_path, {
+    }, ["import circle: client.a -> client.b -> client.c -> client.a"]),
+    ("circle-through-the-package", {
         "contract/__init__.py": "from .codes import PATH\nMAGIC = {}\n",
         "contract/codes.py": "from contract import MAGIC\nPATH = '/q'\n",
         "contract/magic.py": "from contract import numbers\n",  # a module: no circle
         "contract/numbers.py": "",
-    })  # fmt: skip
-    assert check(root) == ["import circle: contract -> contract.codes -> contract"]
+    }, ["import circle: contract -> contract.codes -> contract"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("files", "expected"), [p[1:] for p in PLANTED],
+                         ids=[p[0] for p in PLANTED])  # fmt: skip
+def test_the_checker_on_planted_trees(
+    tmp_path: Path, files: dict[str, str], expected: list[str]
+) -> None:
+    assert check(plant(tmp_path, files)) == expected
 
 
 def test_deferred_imports_make_a_circle_only_when_asked(tmp_path: Path) -> None:
