@@ -5,14 +5,14 @@ the sha256 is sent. By default the key travels in a POST form body, out of URLs,
 and server access logs. ``method="GET"`` sends both as query parameters instead (the API
 takes either), for a gateway that lets only GET through: the key is then in the URL, where
 proxies and the server's access log see it. Either way it never appears in a repr, an
-exception message or a log record of this process: logs name it by a fingerprint, the first
-8 hex digits of its sha256 (the mock's journal uses the same), and with GET urllib3's
-request-line records are rewritten (:mod:`client.redact`).
+exception message or a log record of this process: logs name it by
+:func:`contract.key_fingerprint`, the first 8 hex digits of its sha256 (the mock's journal
+shows the same), and with GET urllib3's request-line records are rewritten
+(:mod:`client.redact`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -21,11 +21,11 @@ from typing import Literal
 
 import requests
 
-from contract import BASE_URL, PATH, is_mobile_sha256, mobile_sha256
+from contract import BASE_URL, PATH, is_mobile_sha256, key_fingerprint, mobile_sha256, scrub_key
 
 from .errors import ConnectError, JuheError, RequestTimeout, TransportError
 from .models import TenureResult
-from .redact import hide_keys_in_urllib3_logs, scrub_key
+from .redact import hide_keys_in_urllib3_logs
 from .retry import RetryPolicy, backoff_seconds, should_retry, within_time
 from .wire import parse_response
 
@@ -47,11 +47,6 @@ def hash_mobile(phone: str) -> str:
         message never repeats the input.
     """
     return mobile_sha256(phone)
-
-
-def key_fingerprint(key: str) -> str:
-    """A short name for a key that logs may carry: ``sha256:`` and 8 hex digits of its hash."""
-    return "sha256:" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
 
 
 class TenureClient:
@@ -110,7 +105,7 @@ class TenureClient:
 
     @property
     def key_fingerprint(self) -> str:
-        """The key's fingerprint, as logs show it."""
+        """The key's fingerprint, as logs and the mock's journal show it: 8 hex digits."""
         return key_fingerprint(self._key)
 
     def __repr__(self) -> str:

@@ -1,4 +1,4 @@
-"""Keeping the key out of text: exception messages, and urllib3's log of request lines.
+"""Keeping the key out of urllib3's log of request lines (any other text: ``contract.scrub_key``).
 
 The client posts the key in a form body, where no URL and no request line carries it. A
 caller who opts into GET (``TenureClient(..., method="GET")``) puts it in the URL, and
@@ -11,30 +11,16 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import quote, quote_plus
 
 import urllib3  # noqa: F401  (its modules create their loggers on import)
 
-__all__ = [
-    "KEY_PLACEHOLDER",
-    "KeyParameterFilter",
-    "hide_keys_in_urllib3_logs",
-    "scrub_key",
-    "scrub_key_parameter",
-]
+from contract import KEY_PLACEHOLDER
 
-KEY_PLACEHOLDER = "<key>"
+__all__ = ["KeyParameterFilter", "hide_keys_in_urllib3_logs", "scrub_key_parameter"]
 
 # The ``key`` query parameter wherever a URL appears in a message: any key, so one filter
 # serves every client in the process without a registry of their keys.
 _KEY_PARAMETER = re.compile(r"(?i)([?&]key=)[^&#\s'\"]*")
-
-
-def scrub_key(text: str, key: str) -> str:
-    """``text`` with ``key`` replaced by ``<key>``: as given and percent-encoded (URL, form)."""
-    for spelling in (key, quote_plus(key), quote(key, safe="")):
-        text = text.replace(spelling, KEY_PLACEHOLDER)
-    return text
 
 
 def scrub_key_parameter(text: str) -> str:

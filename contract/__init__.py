@@ -1,9 +1,12 @@
 """The contract of Juhe's 在网时长 sha256 (China Unicom) API: the single source of truth.
 
 ``import contract`` gives the catalogue of codes, the wire bodies, number hashing, the
-magic test numbers, the JSON Schemas (``contract.schemas``), ``validate`` and the
-Hypothesis strategies (``contract.strategies``, imported on first use). The mock server
-and the client learn everything about the API here.
+magic test numbers, the key's fingerprint and scrubber, the JSON Schemas
+(``contract.schemas``), ``validate`` and the Hypothesis strategies (``contract.strategies``,
+imported on first use). The mock server and the client learn everything about the API here.
+The conformance runner (``contract.conformance``: budget, probes, reports, the
+``juhe-contract`` CLI, the pytest plugin's target) checks a server against this truth; the
+truth never imports it.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .codes import (
     is_billed,
     tenure_code,
 )
+from .keys import KEY_PLACEHOLDER, key_digest, key_fingerprint, scrub_key
 from .magic import MAGIC_BY_HASH, MAGIC_NUMBERS, MagicNumber, magic_number
 from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CALLBACK_PATTERN, JSONP_CONTENT_TYPE
 from .numbers import CUCC_PREFIXES, is_mobile_sha256, mobile_sha256, normalize_mobile
@@ -57,6 +61,7 @@ __all__ = [
     "JSONP_CALLBACK_PATTERN",
     "JSONP_CONTENT_TYPE",
     "JSON_CONTENT_TYPE",
+    "KEY_PLACEHOLDER",
     "MAGIC_BY_HASH",
     "MAGIC_NUMBERS",
     "PATH",
@@ -75,10 +80,13 @@ __all__ = [
     "error_code",
     "is_billed",
     "is_mobile_sha256",
+    "key_digest",
+    "key_fingerprint",
     "magic_number",
     "mobile_sha256",
     "normalize_mobile",
     "schemas",
+    "scrub_key",
     "strategies",
     "success_body",
     "tenure_code",

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from contract import MAGIC_BY_HASH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
+from contract.keys import key_digest, key_fingerprint
 
-from .scenario.model import Fault, Outcome, Rule, Scenario, key_fingerprint, unit_interval
+from .scenario.model import Fault, Outcome, Rule, Scenario, unit_interval
 from .state.store import Store
 
 __all__ = ["Call", "Decision", "Engine", "mobile_problem"]
@@ -220,7 +221,9 @@ class Engine:
             )  # fmt: skip
         if outcome.tenure is not None:
             quota, trial = self.scenario.platform.quota_for(key)
-            if quota is not None and not self.store.take_if_below(f"quota:{key_fp}", quota):
+            # Keyed by the whole digest: two keys may share a (display) fingerprint.
+            held = f"quota:{key_digest(key)}"
+            if quota is not None and not self.store.take_if_below(held, quota):
                 return Decision(
                     10013 if trial else 10012, fault=fault, latency=delay, rule=rule,
                     step="quota", key_fp=key_fp, mobile_hash=mobile_hash,

@@ -6,7 +6,7 @@ Fixtures:
   on first use, stopped at the end of the run.
 * ``juhe_mock``: that server reset for one test, as a :class:`~mock_server.testing.JuheMock`
   (``.url``, ``.scenario(doc)``, ``.requests``, ``.usage``).
-* ``juhe_target``: a :class:`~mock_server.testing.JuheTarget` for ``--juhe-target``:
+* ``juhe_target``: a :class:`~contract.conformance.target.JuheTarget` for ``--juhe-target``:
   ``mock`` (default: the in-process mock), an http(s) URL (any running server) or ``live``
   (the vendor; needs ``--juhe-key`` or ``JUHE_KEY``). Every request it sends passes the
   run's spend budget; a call the budget refuses fails the test, naming the budget.
@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from contract.canaries import Canary
-
-    from .serve.server import MockServer
-    from .testing import JuheMock, JuheTarget, RunTally, TargetSpec
+    from contract.conformance.canaries import Canary
+    from contract.conformance.target import JuheTarget, RunTally, TargetSpec
+    from mock_server import MockServer
+    from mock_server.testing import JuheMock
 
 _TALLY: pytest.StashKey[RunTally] = pytest.StashKey()
 _SPEC: pytest.StashKey[TargetSpec] = pytest.StashKey()
@@ -69,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     budget = config.getoption("juhe_budget")
     if target == "mock" and budget is None:
         return  # the common case: nothing to check, nothing to import
-    from .testing import TargetSpec
+    from contract.conformance.target import TargetSpec
 
     try:
         spec = TargetSpec.parse(target)
@@ -88,9 +88,8 @@ def _key(config: pytest.Config) -> str | None:
 
 def _tally(config: pytest.Config) -> RunTally:
     if _TALLY not in config.stash:
-        from contract.budget import Budget
-
-        from .testing import RunTally, TargetSpec
+        from contract.conformance.budget import Budget
+        from contract.conformance.target import RunTally, TargetSpec
 
         spec = config.stash.get(_SPEC, None) or TargetSpec.parse(config.getoption("juhe_target"))
         limit = config.getoption("juhe_budget")
@@ -103,8 +102,8 @@ def _tally(config: pytest.Config) -> RunTally:
 @pytest.fixture(scope="session")
 def juhe_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The run's in-process mock server (started on first use)."""
-    from .serve.server import MockServer
-    from .testing import count_api_calls
+    from mock_server import MockServer
+    from mock_server.testing import count_api_calls
 
     tally = _tally(pytestconfig)
     tally.used = True
@@ -117,7 +116,7 @@ def juhe_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
 @pytest.fixture
 def juhe_mock(juhe_mock_server: MockServer, pytestconfig: pytest.Config) -> JuheMock:
     """The mock, reset to no scenario with an empty journal and ledger for this test."""
-    from .testing import JuheMock
+    from mock_server.testing import JuheMock
 
     handle = JuheMock(juhe_mock_server, _tally(pytestconfig))
     handle.reset()
@@ -129,7 +128,7 @@ def juhe_target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
     """The target of ``--juhe-target``, its requests kept within ``--juhe-budget``."""
     import requests
 
-    from .testing import SUITE_KEY, JuheTarget
+    from contract.conformance.target import SUITE_KEY, JuheTarget
 
     tally = _tally(pytestconfig)
     tally.used = True
@@ -138,7 +137,7 @@ def juhe_target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
     def refused(exc: Exception) -> None:
         pytest.fail(f"juhe: {exc} [--juhe-budget {tally.budget.limit}]", pytrace=False)
 
-    mock = request.getfixturevalue("juhe_mock") if spec.kind == "mock" else None
+    mock: JuheMock | None = request.getfixturevalue("juhe_mock") if spec.kind == "mock" else None
     with requests.Session() as session:
         target: JuheTarget = JuheTarget(
             kind=spec.kind,
@@ -161,7 +160,7 @@ def juhe_canaries(pytestconfig: pytest.Config) -> list[Canary] | None:
 
 def load_canaries_option(config: pytest.Config) -> list[Canary] | None:
     """The canaries the options name; :raises pytest.UsageError: naming file and field."""
-    from contract.canaries import CanaryError, canaries_from_env, load_canaries
+    from contract.conformance.canaries import CanaryError, canaries_from_env, load_canaries
 
     path = config.getoption("juhe_canaries")
     env = os.environ.get("JUHE_CANARIES", "").strip()

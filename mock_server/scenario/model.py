@@ -8,7 +8,6 @@ sources, maintenance, internal errors) are here; their counters live in the stor
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import ipaddress
 from collections.abc import Mapping
@@ -32,15 +31,8 @@ __all__ = [
     "Scenario",
     "Selectors",
     "Window",
-    "key_fingerprint",
     "unit_interval",
 ]
-
-
-@functools.lru_cache(maxsize=256)  # clients reuse a few keys: sha256 once per key, bounded
-def key_fingerprint(key: str) -> str:
-    """A short, stable stand-in for an API key in logs and the journal: 8 hex of sha256."""
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
 def unit_interval(seed: int, *parts: object) -> float:

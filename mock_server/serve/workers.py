@@ -34,8 +34,10 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from contract.keys import key_fingerprint
+
 from ..config import MockConfig
-from ..scenario.model import Scenario, key_fingerprint
+from ..scenario.model import Scenario
 from .cut import WSGIApp, drop_aware
 from .exits import EXIT_USAGE, fail
 from .logs import configure_logging

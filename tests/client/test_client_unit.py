@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -11,6 +12,7 @@ import requests
 
 import client
 import client.retry
+import contract
 from client import (
     ConnectError,
     HTTPStatusError,
@@ -23,6 +25,7 @@ from client import (
     TenureClient,
     TransportError,
     hash_mobile,
+    key_fingerprint,
 )
 from contract import ERROR_CODES, PATH, TENURE_CODES, error_body, mobile_sha256, success_body
 
@@ -165,6 +168,14 @@ def test_repr_hides_the_key() -> None:
         text = repr(api)
     assert KEY not in text
     assert api.key_fingerprint in text
+    # The same 8 hex digits the mock's journal shows (contract.key_fingerprint).
+    assert f"key=<{key_fingerprint(KEY)}>)" in text
+    assert re.fullmatch("[0-9a-f]{8}", api.key_fingerprint)
+
+
+def test_key_fingerprint_is_the_contract_one() -> None:
+    # One fingerprint for the whole project: client.key_fingerprint stays a public name.
+    assert key_fingerprint is contract.key_fingerprint
 
 
 @pytest.mark.parametrize("code", list(ERROR_CODES))

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 
-from contract import PATH, magic_number, mobile_sha256
+from contract import PATH, key_fingerprint, magic_number, mobile_sha256
 from mock_server import MockServer, create_app
 
 from .conftest import check_body, fetch, query
@@ -235,3 +236,18 @@ def test_reset_clears_quota_journal_and_ledger(mock: MockServer) -> None:
     assert mock.usage == {"billable": 0, "by_key": {}, "by_code": {}}
     mock.configure({"keys": {"quota": 1}})
     assert _code(mock) == 0
+
+
+def test_keys_sharing_a_fingerprint_keep_their_own_quota() -> None:
+    """The display fingerprint is 32 bits; state is keyed by the key's whole digest."""
+    one, two = "ck27509", "ck67359"
+    assert key_fingerprint(one) == key_fingerprint(two)  # a real 32-bit collision
+    with MockServer({"keys": {"quota": 1}}) as mock:
+        digest = mobile_sha256(magic_number("3"))
+        first = requests.get(mock.url + PATH, params={"key": one, "mobile": digest}, timeout=10)
+        other = requests.get(mock.url + PATH, params={"key": two, "mobile": digest}, timeout=10)
+        again = requests.get(mock.url + PATH, params={"key": one, "mobile": digest}, timeout=10)
+    bodies = [r.json() for r in (first, other, again)]
+    for body in bodies:
+        check_body(body)
+    assert [body["error_code"] for body in bodies] == [0, 0, 10012]

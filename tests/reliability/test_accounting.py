@@ -14,9 +14,8 @@ from typing import Any
 
 import requests
 
-from contract import PATH, TENURE_CODES, magic_number, mobile_sha256
+from contract import PATH, TENURE_CODES, key_fingerprint, magic_number, mobile_sha256
 from mock_server import MockServer
-from mock_server.scenario.model import key_fingerprint
 
 from .conftest import check_answer
 

@@ -13,9 +13,8 @@ from typing import Any
 import pytest
 import requests
 
-from contract import JSON_CONTENT_TYPE, PATH, magic_number, mobile_sha256
+from contract import JSON_CONTENT_TYPE, PATH, key_fingerprint, magic_number, mobile_sha256
 from mock_server import MockServer
-from mock_server.scenario.model import key_fingerprint
 from mock_server.state.store import InMemoryStore
 from mock_server.web.answer import REQUEST_LOG
 from mock_server.web.app import create_app

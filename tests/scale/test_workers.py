@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 import requests
 
-from contract import magic_number, mobile_sha256
-from mock_server.scenario.model import key_fingerprint
+from contract import key_fingerprint, magic_number, mobile_sha256
 
 from .conftest import (
     RedisServer,

@@ -1,4 +1,4 @@
-"""contract.budget: reserve before a call that might be billed, release when it was free."""
+"""contract.conformance.budget: reserve before a call that might be billed, release if free."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract.bodies import error_body, success_body
-from contract.budget import Budget, BudgetExceeded, billed_by, may_be_billed
+from contract.conformance.budget import Budget, BudgetExceeded, billed_by, may_be_billed
 
 HASH = "a" * 64
 SUCCESS = success_body("3", "J201901141703399055")

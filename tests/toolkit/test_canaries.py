@@ -1,4 +1,5 @@
-"""contract.canaries: known answers from a file or the environment; bad files named to the field."""
+"""contract.conformance.canaries: known answers from a file or the environment; bad files
+named to the field."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from typing import Any
 import pytest
 
 from contract import MAGIC_NUMBERS, mobile_sha256
-from contract.canaries import CanaryError, canaries_from_env, load_canaries, parse_canaries
+from contract.conformance.canaries import (
+    CanaryError,
+    canaries_from_env,
+    load_canaries,
+    parse_canaries,
+)
 
 from .conftest import SAMPLE_CANARIES
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 from contract import MAGIC_NUMBERS
-from contract.cli import main
+from contract.conformance.cli import main
 from mock_server import MockServer
 
 from .conftest import BIN, ROOT, SAMPLE_CANARIES, STAND_IN, SUITE_KEY, juhe_mock_process, usage_of
@@ -148,6 +150,37 @@ def test_drift_exits_1_naming_the_rule(
     suite = ET.parse(junit).getroot().find("testsuite")
     assert suite is not None and int(suite.get("failures") or 0) == len(drifted)
     _assert_clean(out, err, report.read_text("utf-8"), junit.read_text("utf-8"))
+
+
+def _lower_escapes(text: str) -> str:
+    return re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), text)
+
+
+ECHOES = [
+    ("lower-case-percent", _lower_escapes(quote(SECRET, safe=""))),
+    ("json-slash", SECRET.replace("/", "\\/")),  # PHP's json_encode escapes "/"
+    ("json-u", "".join(f"\\u{ord(c):04x}" for c in SECRET)),
+]
+
+
+@pytest.mark.parametrize("spelling", [e[1] for e in ECHOES], ids=[e[0] for e in ECHOES])
+def test_a_key_the_server_echoes_is_scrubbed_in_every_spelling(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, spelling: str
+) -> None:
+    # A drifting answer is shown raw in the report; a server echoing the key, in whatever
+    # spelling, must not put it there (contract.scrub_key).
+    body = '{"reason":"bad key: ' + spelling + '","result":null,"error_code":10001}'
+    echo = {"fault": "raw", "content_type": "application/json", "text": body}
+    report = tmp_path / "r.json"
+    with MockServer({**ALLOW_SECRET, "rules": [{"when": {"key": SECRET}, "then": echo}]}) as mock:
+        status, out, err = check(capsys, "--base-url", mock.url, "--budget", "0",
+                                 "--report", str(report))  # fmt: skip
+    assert status == 1
+    text = report.read_text("utf-8")
+    shown = [p["answer"] for p in json.loads(text)["probes"] if "answer" in p]
+    assert shown and all("bad key: <key>" in answer for answer in shown)
+    assert spelling not in text
+    _assert_clean(out, err, text)
 
 
 def test_unreachable_server_is_a_failure(capsys: pytest.CaptureFixture[str]) -> None:

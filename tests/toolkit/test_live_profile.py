@@ -9,8 +9,8 @@ import requests
 from hypothesis import Phase, settings
 
 from contract.bodies import error_body, success_body
-from contract.budget import Budget
-from mock_server.testing import (
+from contract.conformance.budget import Budget
+from contract.conformance.target import (
     LIVE_BILLABLE_EXAMPLES,
     LIVE_FREE_EXAMPLES,
     JuheTarget,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from contract import BASE_URL
-from mock_server.testing import TargetSpec
+from contract.conformance.target import ConfigurableMock, TargetSpec
+from mock_server.testing import JuheMock
 
 from .conftest import run_pytest
 
@@ -134,3 +135,11 @@ TARGETS = [
 def test_target_spec_parses(text: str, kind: str, url: str | None) -> None:
     spec = TargetSpec.parse(text)
     assert (spec.kind, spec.base_url) == (kind, url)
+
+
+def test_juhe_mock_is_the_configurable_mock_a_target_takes(juhe_mock: JuheMock) -> None:
+    # The runner reaches the mock through this protocol, never through an import of mock_server.
+    assert isinstance(juhe_mock, ConfigurableMock)
+    assert not isinstance(object(), ConfigurableMock)
+    rule = juhe_mock.add_rule({"when": {"key": "q"}, "then": {"error": 10012}})
+    assert isinstance(rule, str) and juhe_mock.requests == [] and juhe_mock.usage["billable"] == 0

@@ -1,4 +1,5 @@
-"""contract.probe.judge: the verdict on one answer names the broken rule; no network here."""
+"""contract.conformance.probe.judge: the verdict on one answer names the broken rule; no
+network here."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pytest
 
 from contract import error_body, success_body
-from contract.probe import WRONG_KEY, Answer, Probe, judge, standard_probes
+from contract.conformance.probe import WRONG_KEY, Answer, Probe, judge, standard_probes
 
 JSON = "application/json;charset=utf-8"
 SUCCESS = success_body("3", "J201901141703399055")

@@ -2,7 +2,7 @@
 
 Against the mock and a URL the suite runs the loaded Hypothesis profile (``dev``/``ci``),
 or ``--juhe-examples`` per property. Against live every example costs money or quota, so
-the properties run the live profile (``mock_server.testing.live_settings``): a few
+the properties run the live profile (``contract.conformance.target.live_settings``): a few
 examples, no shrinking and no replay of saved examples (each would be one more call), no
 deadline (the vendor is far away); a property whose calls might be billed runs at most as
 many examples as the budget has units left.
@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from contract.canaries import Canary, load_canaries
+from contract.conformance.canaries import Canary, load_canaries
+from contract.conformance.target import JuheTarget
 from mock_server.pytest_plugin import load_canaries_option
-from mock_server.testing import JuheTarget
 
 ROOT = Path(__file__).resolve().parents[3]
 #: Known answers of the mock (its magic numbers): the default for ``--juhe-target mock``.

@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from client import JuheError, TransportError
 from client.wire import parse_response
 from contract import MAGIC_BY_HASH, SUCCESS_CODE
-from contract.canaries import Canary
-from contract.probe import WRONG_KEY, Answer, judge
+from contract.conformance.canaries import Canary
+from contract.conformance.probe import WRONG_KEY, Answer, judge
+from contract.conformance.target import JuheTarget
 from contract.strategies import invalid_mobiles, mobile_hashes
-from mock_server.testing import JuheTarget
 
 #: The ``sized`` fixture (conftest): Hypothesis settings for this target, per property.
 Sizing = Callable[..., settings]

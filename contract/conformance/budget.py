@@ -1,11 +1,12 @@
 """A hard spend budget for calls to the paid API: reserve before the call, settle after.
 
-Whether a call is billed is known only once it is answered (DESIGN-NOTES). So a budget is
-kept by reserving one unit *before* any call that might be billed (a non-empty key with a
-well-formed ``mobile`` hash) and releasing it when the answer turns out to be free. Calls
-that can never be billed (no key, a malformed ``mobile``) need no reservation. An answer
-that cannot be read (a 502 page, broken JSON, no answer at all) keeps its unit: it may have
-been billed, and a budget that guesses in its own favour is no budget.
+Whether a call is billed is known only once it is answered (the vendor bills an answer
+with ``error_code`` 0, and nothing else). So a budget is kept by reserving one unit *before*
+any call that might be billed (a non-empty key with a well-formed ``mobile`` hash) and
+releasing it when the answer turns out to be free. Calls that can never be billed (no key,
+a malformed ``mobile``) need no reservation. An answer that cannot be read (a 502 page,
+broken JSON, no answer at all) keeps its unit: it may have been billed, and a budget that
+guesses in its own favour is no budget.
 
 Pure and thread-safe; the pytest plugin (``--juhe-budget``) and ``juhe-contract check
 --budget`` both keep their spending here::
@@ -22,8 +23,8 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .codes import is_billed
-from .numbers import is_mobile_sha256
+from ..codes import is_billed
+from ..numbers import is_mobile_sha256
 
 __all__ = ["Budget", "BudgetExceeded", "Ticket", "Usage", "billed_by", "may_be_billed"]
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .codes import ERROR_CODES, SUCCESS_CODE, TENURE_CODES
-from .errors import DocumentError
-from .numbers import is_mobile_sha256
+from ..codes import ERROR_CODES, SUCCESS_CODE, TENURE_CODES
+from ..errors import DocumentError
+from ..numbers import is_mobile_sha256
 
 __all__ = ["Canary", "CanaryError", "canaries_from_env", "load_canaries", "parse_canaries"]
 

@@ -24,10 +24,11 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from urllib.parse import quote, quote_plus, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
+from ..keys import scrub_key
 from .budget import Budget
 from .canaries import Canary, CanaryError, canaries_from_env, load_canaries
 from .probe import Answer, Probe, run_probes, send, standard_probes
@@ -73,12 +74,6 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _scrubber(key: str | None) -> tuple[str, ...]:
-    if not key:
-        return ()
-    return tuple({key, quote_plus(key), quote(key, safe="")})
-
-
 def _canaries(path: str | None) -> list[Canary]:
     if path:
         return load_canaries(path)
@@ -94,12 +89,9 @@ def _usage_error(message: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     key = args.key or os.environ.get("JUHE_KEY") or None
-    secrets = _scrubber(key)
 
     def scrub(text: str) -> str:
-        for secret in secrets:
-            text = text.replace(secret, "<key>")
-        return text
+        return scrub_key(text, key or "")
 
     parts = urlsplit(args.base_url)
     if parts.scheme not in ("http", "https") or not parts.netloc:

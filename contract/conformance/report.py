@@ -11,8 +11,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
 
+from ..codes import ERROR_CODES, SUCCESS_CODE, TENURE_CODES
 from .budget import Usage
-from .codes import ERROR_CODES, SUCCESS_CODE, TENURE_CODES
 from .probe import ProbeResult, Run
 
 __all__ = ["codes_coverage", "json_report", "junit_xml", "text_report"]

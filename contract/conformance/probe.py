@@ -1,6 +1,6 @@
 """Probing a server that claims to be the API: one budgeted request, and the contract's verdict.
 
-:func:`send` asks once, through a :class:`~contract.budget.Budget` (a call that might be
+:func:`send` asks once, through a :class:`~contract.conformance.budget.Budget` (a call that might be
 billed reserves a unit first); :func:`judge` says whether the answer keeps the contract
 (HTTP 200, a JSON object, ``contract.validate``, and the codes the probe expects).
 :func:`standard_probes` is the fixed set ``juhe-contract check`` runs; :func:`run_probes`
@@ -19,10 +19,10 @@ from typing import Any
 
 import requests
 
+from ..codes import ERROR_CODES, PATH, SUCCESS_CODE
+from ..validate import validate_report
 from .budget import Budget, BudgetExceeded, may_be_billed
 from .canaries import Canary
-from .codes import ERROR_CODES, PATH, SUCCESS_CODE
-from .validate import validate_report
 
 __all__ = [
     "WRONG_KEY",
