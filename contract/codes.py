@@ -3,7 +3,7 @@
 Everything else in the toolkit (schemas, the mock's wire bodies, the client's exception
 classes, the docs tables, the fixtures) is derived from this module or checked against it
 by a test. Words are the vendor document's own (``juhe-mobile-online-sha256-cucc.md``,
-2025-04-26); wire details beyond it come from ``wire-facts.md``.
+2025-04-26); wire details beyond it are stated in ``docs/wire.md``.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ class ErrorCode:
     ``reason`` is the default wire text: the document's words for the code. For 234802 and
     234804 the wire text is ``reason`` + ``detail_separator`` + the specific problem, and
     ``default_detail`` is what our mock says when nothing more specific applies.
-    ``variants`` are other wordings seen live (wire-facts); a live check must tolerate them
+    ``variants`` are other wordings seen live (docs/wire.md); a live check must tolerate them
     and any other wording, since only ``error_code`` and the shape are stable.
     """
 

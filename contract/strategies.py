@@ -130,9 +130,9 @@ def invalid_mobiles() -> st.SearchStrategy[str]:
     non_hex = st.builds(
         _replace_one, sha256_hex(), st.integers(0, 63), st.sampled_from("gGxXzZ-_.!: +")
     )
-    non_ascii = st.builds(
-        _replace_one, sha256_hex(), st.integers(0, 63), st.characters(min_codepoint=0x80)
-    )
+    # Lone surrogates are left out: no request can carry them (they have no UTF-8 form).
+    sendable = st.characters(min_codepoint=0x80, exclude_categories=["Cs"])
+    non_ascii = st.builds(_replace_one, sha256_hex(), st.integers(0, 63), sendable)
     full_width = mobile_hashes().map(
         lambda h: h.translate({ord(c): ord(c) + 0xFEE0 for c in _HEX_LOWER})
     )

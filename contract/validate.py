@@ -10,7 +10,7 @@ Two modes:
 * **tolerant** (``strict=False``): a live answer. Unknown extra keys, other ``reason``
   wording, another key order and orderids with extra trailing characters are *warnings*,
   not violations: the live wording drifts, ``error_code`` and the shape do not
-  (wire-facts).
+  (docs/wire.md).
 
 Both modes check the JSON Schema of the body's kind and what a schema cannot say: the
 ``orderid`` timestamp is a real date and time, ``error_code`` is an integer the catalogue
@@ -33,6 +33,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError
 
 from . import schemas
+from .bodies import error_body, success_body
 from .codes import ERROR_CODES, SUCCESS_CODE, SUCCESS_REASON, ErrorCode, ErrorKind
 
 __all__ = ["Report", "Violation", "validate", "validate_report"]
@@ -47,13 +48,13 @@ _VALIDATORS = {
     ErrorKind.SYSTEM.value: Draft202012Validator(_SYSTEM_SHAPE, registry=schemas.REGISTRY),
     ErrorKind.SERVICE.value: schemas.validator("service_error"),
 }
-#: The wire's key order per kind (contract.bodies builds exactly these).
+#: The wire's key order per kind: as contract.bodies builds them.
 _KEY_ORDER = {
-    _SUCCESS: ["reason", "result", "error_code"],
-    ErrorKind.SYSTEM.value: ["resultcode", "reason", "result", "error_code"],
-    ErrorKind.SERVICE.value: ["reason", "result", "error_code"],
+    _SUCCESS: list(success_body("1", "J201901141703399055")),
+    ErrorKind.SYSTEM.value: list(error_body(10001)),
+    ErrorKind.SERVICE.value: list(error_body(234803)),
 }
-_RESULT_KEY_ORDER = ["code", "orderid"]
+_RESULT_KEY_ORDER = list(success_body("1", "J201901141703399055")["result"])
 _STRICT_ORDERID_DIGITS = 4
 _MAX_SHOWN = 80
 _ORDERID = re.compile(r"J[0-9]{18}[0-9A-Za-z]*")

@@ -13,17 +13,18 @@ from typing import Any
 
 from ..codes import ERROR_CODES, SUCCESS_CODE, SUCCESS_REASON, TENURE_CODES, ErrorKind
 from ..media import JSONP_CALLBACK_PATTERN
+from . import NAMES
 
 __all__ = ["DRAFT", "SCHEMA_NAMES", "build_schemas", "dump_schema"]
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 #: The schema files, by name; each is ``contract/schemas/<name>.json``.
-SCHEMA_NAMES = ("request", "success", "system_error", "service_error", "response")
+SCHEMA_NAMES = NAMES
 
 # Juhe keys are 32 hex characters, but the API documents only "string": any other key is
 # answered 10001, so the request schema accepts any non-empty string.
 _SHA256_PATTERN = "^[0-9a-fA-F]{64}$"
-# "J" + yyyyMMddHHmmss + at least 4 digits; live orderids may carry more (wire-facts).
+# "J" + yyyyMMddHHmmss + at least 4 digits; live orderids may carry more (docs/wire.md).
 # Whether the timestamp is a real date, and the strict 4 digits, are checked by validate.
 _ORDERID_PATTERN = "^J[0-9]{18}[0-9A-Za-z]*$"
 

@@ -181,3 +181,9 @@ def test_body_strategies_reach_every_code_of_their_kind(
 
     collect()
     assert codes == expected
+
+
+@given(cs.invalid_mobiles())
+def test_every_invalid_mobile_can_be_sent(value: str) -> None:
+    """A request can carry it: it has a UTF-8 form (no lone surrogate)."""
+    assert value.encode("utf-8").decode("utf-8") == value
