@@ -57,6 +57,9 @@ class Reply:
     payload: bytes
     content_type: str
     fault: FaultResponse | None = None
+    #: Seconds the door waits before it sends anything (a latency rule). ``answer`` never
+    #: waits itself: a thread-per-request door pauses, an event-loop door schedules.
+    delay: float = 0.0
 
 
 def _record(
@@ -73,7 +76,8 @@ def _record(
         "billable": decision.billable,
         "rule": decision.rule,
         "step": decision.step,
-        "latency_ms": round((time.perf_counter() - started) * 1000, 3),
+        # The time to decide plus the delay the answer will be sent after.
+        "latency_ms": round((time.perf_counter() - started + decision.latency) * 1000, 3),
     }
     runtime.store.journal_append(entry)
     if REQUEST_LOG.isEnabledFor(logging.INFO):
@@ -83,8 +87,9 @@ def _record(
 def answer(
     runtime: MockRuntime, call: Call, ip: str | None, callback: str | None, started: float
 ) -> Reply:
-    """Decide ``call``, take its orderid, bill it, wait out its latency, journal and log it,
-    and put it on the wire. Stateful: call it exactly once per request.
+    """Decide ``call``, take its orderid, bill it, journal and log it, and put it on the
+    wire; the door waits out ``Reply.delay`` before sending. Stateful: call it exactly once
+    per request.
 
     :param ip: the client address as the journal shows it (None when the server gave none).
     :param started: ``time.perf_counter()`` when the request arrived, for ``latency_ms``.
@@ -96,11 +101,8 @@ def answer(
     if decision.billable and decision.key_fp is not None and decision.tenure is not None:
         runtime.store.ledger_add(decision.key_fp, decision.tenure)
     payload, content_type = wrap(render(decision, orderid), callback)
-    if decision.latency:
-        runtime.pause(decision.latency)
     _record(runtime, decision, started, call.method, ip)
     if decision.fault is None:
-        return Reply(payload, content_type)
-    return Reply(
-        payload, content_type, apply_fault(decision.fault, payload, content_type, runtime.pause)
-    )
+        return Reply(payload, content_type, delay=decision.latency)
+    fault = apply_fault(decision.fault, payload, content_type, runtime.pause)
+    return Reply(payload, content_type, fault, decision.latency)

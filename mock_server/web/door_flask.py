@@ -47,6 +47,7 @@ def query() -> Response:
     ip = req.remote_addr
     call = Call(req.method, values.get("key"), values.get("mobile"), ip or "", req.headers)
     reply = answer(runtime, call, ip, values.get("callback"), started)
+    runtime.pause(reply.delay)
     if reply.fault is None:
         return Response(reply.payload, content_type=reply.content_type)
     status, headers, body = reply.fault

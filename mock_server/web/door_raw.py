@@ -74,6 +74,7 @@ class FastPath:
             reply = answer(runtime, call, ip, values.get("callback"), started)
         except Exception as error:
             return self._failed(environ, start_response, error)
+        runtime.pause(reply.delay)
         if reply.fault is None:
             payload = reply.payload
             start_response(
