@@ -8,6 +8,7 @@ Answers to requests that are not the API:
 - state that the store cannot keep (Redis down): HTTP 503, on the API path in the API's
   own shape (10014, the vendor's internal error; the header ``X-Juhe-Mock-Error`` says
   why), elsewhere as the admin API's errors;
+- ``/`` (no query string): a redirect to the dashboard, ``/__admin/ui`` (:mod:`.ui`);
 - any other path: HTTP 404 with a small JSON body ``{"error": "not_found", ...}``; it is not
   an API answer, so it does not pretend to be one.
 
@@ -32,6 +33,7 @@ from ..state.store import InMemoryStore, Store, failures_of
 from .admin import admin, refuse_per_worker
 from .door_flask import EXTENSION, api_error, query
 from .door_raw import FastPath
+from .ui import ui
 from .wire import CONTENT_TYPE, encode
 
 __all__ = ["EXTENSION", "FAILURE_HEADER", "create_app", "runtime_of"]
@@ -111,6 +113,7 @@ def create_app(config: MockConfig | Mapping[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = MockRuntime(settings, store)
     app.add_url_rule(PATH, "query", query, methods=["GET", "POST"], provide_automatic_options=False)
     app.register_blueprint(admin)
+    app.register_blueprint(ui)  # the dashboard, /__admin/ui, and / leading to it
     if settings.workers > 1:
         refuse_per_worker(app, settings.workers, shared_state=settings.state is not None)
     app.register_error_handler(HTTPException, _http_error)
