@@ -1,12 +1,14 @@
 """The dashboard at ``/__admin/ui``: one static page over the admin API, and ``/`` leading to it.
 
-The page (``ui/index.html``, ``app.js``, ``style.css``: package data, no build step, nothing
-fetched from elsewhere) holds no data: everything it shows comes from the admin API, fetched
+The page (``ui/index.html``, ``style.css`` and the ES modules ``app.js``, ``api.js``,
+``dom.js``, ``journal.js``, ``spend.js``: package data, no build step, nothing fetched
+from elsewhere) holds no data: everything it shows comes from the admin API, fetched
 by its script under the admin API's own guard. So the page is served where that API is:
 to loopback clients, or, when the mock has an admin token, to anyone, since a browser cannot
 send the token with a navigation; the page then asks for the token and sends it as a
 header on its fetches (never in a URL). ``GET /`` without a query string redirects to the
-page; with one it is a client that left out the API path, and gets the 404 with the hint.
+page; with one, or as a POST, it is a client that left out the API path, and gets the 404
+that names the path.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ _TYPES = {
 }
 #: The page's files, and nothing else, are served: a name is looked up here, never joined
 #: to a path.
-_FILES = ("index.html", "app.js", "style.css")
+_FILES = ("index.html", "style.css", "app.js", "api.js", "dom.js", "journal.js", "spend.js")
 
 # The page runs only its own script and style and talks only to its own origin; no frame
 # may embed it (its buttons change the mock).
@@ -73,10 +75,10 @@ def _guard() -> Response | None:
     return _error(403, "forbidden", "the admin API and its dashboard answer loopback clients only")
 
 
-@ui.get("/")
+@ui.route("/", methods=["GET", "POST"])
 def root() -> Redirect:
-    if request.query_string:
-        abort(404)
+    if request.method != "GET" or request.query_string:
+        abort(404)  # a client that left out the API path: the 404 says where it is
     return redirect(PAGE, 302)
 
 

@@ -49,6 +49,12 @@ def screenshot_path() -> Path:
     return Path(os.environ.get("JUHE_DASHBOARD_SCREENSHOT") or SCREENSHOT)
 
 
+def console_errors(driver: Any) -> list[str]:
+    """The page's console errors since the last call: script errors, CSP refusals, failed
+    loads."""
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
 @contextmanager
 def chromium() -> Iterator[Any]:
     """A Selenium WebDriver for headless Chromium, quit (with its driver) at the end."""
@@ -67,6 +73,7 @@ def chromium() -> Iterator[Any]:
     options.binary_location = binary
     for flag in FLAGS:
         options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP
     with tempfile.TemporaryDirectory(prefix="juhe-chromium-") as profile:
         options.add_argument(f"--user-data-dir={profile}")
         # An explicit driver path: Selenium Manager (which would download one) never runs.

@@ -18,7 +18,7 @@ from contract import ERROR_CODES, TENURE_CODES, magic_number, mobile_sha256
 from contract.keys import key_fingerprint
 from mock_server import MockServer
 
-from .browser import chromium, screenshot_path
+from .browser import chromium, console_errors, screenshot_path
 from .conftest import fetch, query
 
 pytestmark = pytest.mark.timeout(60)
@@ -160,6 +160,9 @@ def test_dashboard_shows_requests_spend_and_scenario(driver: Any) -> None:
         _wait(driver, "the journal emptied", lambda: _rows(driver) == [])
         assert _by_id(driver, "billable-total").text == "0"
         assert fetch(mock, query(magic_number("4"), key=KEY))["error_code"] == 0
+        # The one error the console saw: the broken edit's 400.
+        errors = console_errors(driver)
+        assert len(errors) == 1 and "/__admin/scenarios" in errors[0] and "400" in errors[0], errors
 
 
 def test_dashboard_asks_for_the_token_and_sends_it_as_a_header(driver: Any) -> None:
@@ -180,3 +183,6 @@ def test_dashboard_asks_for_the_token_and_sends_it_as_a_header(driver: Any) -> N
         assert token not in driver.current_url
         dom = driver.execute_script("return document.documentElement.outerHTML")
         assert token not in dom and KEY not in dom
+        # The wrong token's 401s are the only errors the console saw.
+        errors = console_errors(driver)
+        assert errors and all("401" in message for message in errors), errors
