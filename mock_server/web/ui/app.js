@@ -161,6 +161,9 @@ function wire() {
   });
   document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") $("detail-close").click(); });
   $("editor").addEventListener("input", () => $("editor").classList.toggle("dirty", dirty()));
+  $("editor").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) $("apply").click(); // Ctrl+Enter applies
+  });
   $("apply").addEventListener("click", () => put($("editor").value, "Edit").catch(report));
   $("revert").addEventListener("click", () => { status(""); loadScenario(true).catch(report); });
   $("reset").addEventListener("click", async () => {
