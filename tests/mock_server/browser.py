@@ -74,7 +74,9 @@ def chromium() -> Iterator[Any]:
     for flag in FLAGS:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP
-    with tempfile.TemporaryDirectory(prefix="juhe-chromium-") as profile:
+    with tempfile.TemporaryDirectory(
+        prefix="juhe-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         options.add_argument(f"--user-data-dir={profile}")
         # An explicit driver path: Selenium Manager (which would download one) never runs.
         service = Service(executable_path=driver_path)

@@ -153,10 +153,16 @@ def _put(mock: MockServer, body: bytes, content_type: str | None) -> Any:
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
 def test_every_shipped_scenario_can_be_put_as_yaml(mock: MockServer, path: Path) -> None:
+    import requests
+
     response = _put(mock, path.read_bytes(), "application/yaml")
     assert response.status_code == 200, response.text
     assert response.json() == {"rules": len(load_document(path).get("rules", []))}
-    mock.reset()
+    # The page shows it as YAML that reads back as the same document.
+    as_yaml = requests.get(mock.url + "/__admin/scenarios?format=yaml", timeout=10).text
+    assert (
+        yaml.safe_load(as_yaml) == requests.get(mock.url + "/__admin/scenarios", timeout=10).json()
+    )
 
 
 @pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/yaml"])

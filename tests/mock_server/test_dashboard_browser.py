@@ -133,7 +133,7 @@ def test_dashboard_shows_requests_spend_and_scenario(driver: Any) -> None:
         name = "<b>maintenance</b>"
         _edit(driver, f"rules:\n- name: {name}\n  then:\n    error: 10020\n")
         _by_id(driver, "apply").click()
-        _wait_text(driver, "scenario-status", "applied")
+        _wait_text(driver, "scenario-status", "Edit applied")
         assert fetch(mock, query(magic_number("2"), key=KEY))["error_code"] == 10020
         _wait(driver, "the 10020 row", lambda: ERROR_CODES[10020].words in _rows(driver)[0])
         assert name in _rows(driver)[0]
