@@ -31,11 +31,9 @@ from ..config import (
     SettingsError,
 )
 from .exits import EXIT_OK, fail
+from .loop import FLASK_THREADS
 
-__all__ = ["FLASK_THREADS", "main"]
-
-#: Threads for the Flask side (the admin API, odd requests); the API path needs none.
-FLASK_THREADS = 4
+__all__ = ["main"]
 
 
 def _port(text: str) -> int:

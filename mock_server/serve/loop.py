@@ -27,12 +27,14 @@ from collections.abc import Callable
 from ..config import MockConfig
 from ..web.door_async import MockAsgi
 
-__all__ = ["BACKLOG", "MAX_HEAD", "Serving", "reserve_port"]
+__all__ = ["BACKLOG", "FLASK_THREADS", "MAX_HEAD", "Serving", "reserve_port"]
 
 #: The largest request head accepted (as waitress's 256 KiB): a longer one is a 431.
 MAX_HEAD = 256 * 1024
 #: Connections the kernel queues before accept, and requests granian lets in at once.
 BACKLOG = 2048
+#: Threads for the Flask side (the admin API, odd requests); the API path needs none.
+FLASK_THREADS = 4
 #: How often readiness is polled while the server starts.
 _POLL_S = 0.005
 

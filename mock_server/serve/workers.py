@@ -96,8 +96,8 @@ def worker_app() -> Any:
     """The ASGI app of one worker (granian calls this in each worker process)."""
     from ..web.door_async import MockAsgi
     from ..web.setup import build_runtime
-    from .cli import FLASK_THREADS
     from .cut import drop_connection
+    from .loop import FLASK_THREADS
 
     runtime = _MASTER_RUNTIME
     if runtime is None:  # not forked from the master: build the same from its settings
