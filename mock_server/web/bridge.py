@@ -43,7 +43,7 @@ def environ_of(scope: Scope, body: bytes) -> dict[str, Any]:
     """The WSGI environ of an ASGI request whose body has been read (``body``)."""
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
     server = scope.get("server") or ("127.0.0.1", 80)
-    client = scope.get("client") or ("", 0)
+    client = scope.get("client")
     environ: dict[str, Any] = {
         "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": "",
@@ -52,8 +52,6 @@ def environ_of(scope: Scope, body: bytes) -> dict[str, Any]:
         "SERVER_NAME": str(server[0]),
         "SERVER_PORT": str(server[1]),
         "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
-        "REMOTE_ADDR": str(client[0]),
-        "REMOTE_PORT": str(client[1]),
         "CONTENT_LENGTH": str(len(body)),
         "wsgi.version": (1, 0),
         "wsgi.url_scheme": scope.get("scheme", "http"),
@@ -63,6 +61,8 @@ def environ_of(scope: Scope, body: bytes) -> dict[str, Any]:
         "wsgi.multiprocess": False,
         "wsgi.run_once": False,
     }
+    if client:
+        environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(client[0]), str(client[1])
     for name, value in scope["headers"]:
         key = name.decode("latin-1").upper().replace("-", "_")
         if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):

@@ -102,7 +102,7 @@ class MockAsgi:
         self._drop = drop
         self._offload = is_remote(runtime.store)
         self._cut = False
-        self._cut_event: asyncio.Event | None = None
+        self._cut_event: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
         self._reading: set[asyncio.Task[Any]] = set()
         #: Called with nothing for every request to the API path (the pytest plugin's tally).
         self.api_call_hooks: list[Callable[[], None]] = []
@@ -115,7 +115,7 @@ class MockAsgi:
         """End every wait now (latencies, drips, bodies still arriving); call on the loop."""
         self._cut = True
         if self._cut_event is not None:
-            self._cut_event.set()
+            self._cut_event[1].set()
         for task in list(self._reading):
             task.cancel()
 
@@ -123,10 +123,11 @@ class MockAsgi:
         """Wait ``seconds`` on the loop, holding no thread; :meth:`cut` ends it early."""
         if seconds <= 0 or self._cut:
             return
-        if self._cut_event is None:
-            self._cut_event = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        if self._cut_event is None or self._cut_event[0] is not loop:
+            self._cut_event = (loop, asyncio.Event())  # one per loop (a test may run several)
         with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._cut_event.wait(), seconds)
+            await asyncio.wait_for(self._cut_event[1].wait(), seconds)
 
     # -- ASGI ----------------------------------------------------------------------------
 
