@@ -380,11 +380,12 @@ def _scope(environ: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
         elif name in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
             headers.append((name.replace("_", "-").lower().encode(), value.encode("latin-1")))
     body = environ["wsgi.input"].read()
+    client = (environ["REMOTE_ADDR"], "40000") if "REMOTE_ADDR" in environ else None
     scope = {
         "type": "http", "http_version": "1.1", "method": environ["REQUEST_METHOD"],
         "path": environ["PATH_INFO"], "raw_path": environ["PATH_INFO"].encode("latin-1"),
         "query_string": environ.get("QUERY_STRING", "").encode("latin-1"),
-        "headers": headers, "client": (environ["REMOTE_ADDR"], "40000") if "REMOTE_ADDR" in environ else None,
+        "headers": headers, "client": client,
         "server": ("127.0.0.1", "80"), "scheme": "http",
     }  # fmt: skip
     return scope, body

@@ -9,6 +9,7 @@ a margin"), never a speed claim; every API body is validated in strict mode.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
@@ -128,10 +129,8 @@ def test_slowloris_does_not_starve_normal_clients(served: ServedMock) -> None:
             if stop.wait(0.2):
                 return
             for sock in slow:
-                try:
+                with contextlib.suppress(OSError):
                     sock.send(head[i : i + 1])
-                except OSError:
-                    pass
 
     dripper = threading.Thread(target=drip)
     dripper.start()
