@@ -255,7 +255,7 @@ def _run_granian(config: MockConfig) -> int:
 
     from .loop import BACKLOG, MAX_HEAD
 
-    class Master(Granian):  # type: ignore[misc]
+    class Master(Granian):  # type: ignore[misc,valid-type]
         """granian's master, with a second stop signal that ends every worker at once."""
 
         def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:

@@ -80,9 +80,10 @@ class _Answer:
         self.status = 500
         self.headers: Headers = []
 
-    def start_response(self, status: str, headers: Headers, exc_info: Any = None) -> None:
+    def start_response(self, status: str, headers: Headers, exc_info: Any = None) -> Any:
         self.status = int(status.split(" ", 1)[0])
         self.headers = list(headers)
+        return None  # no write() callable: the doors return their bodies
 
 
 class Bridge:

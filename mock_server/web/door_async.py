@@ -196,9 +196,9 @@ class MockAsgi:
     ) -> None:
         if reply.fault is None:
             payload = reply.payload
-            headers = [(b"content-type", reply.content_type.encode("latin-1")),
-                       (b"content-length", b"%d" % len(payload))]  # fmt: skip
-            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            raw = [(b"content-type", reply.content_type.encode("latin-1")),
+                   (b"content-length", b"%d" % len(payload))]  # fmt: skip
+            await send({"type": "http.response.start", "status": 200, "headers": raw})
             await send({"type": "http.response.body", "body": payload})
             return
         status, headers, content = reply.fault
