@@ -44,6 +44,9 @@ def peer_table(results: dict[str, dict[str, Any]], levels: tuple[int, ...]) -> s
     wm_mem = results.get("wiremock", {}).get("peak_memory_kib")
     for name in names:
         res = results[name]
+        if "startup_s" not in res:
+            lines.append(f"| {name} | {res.get('note', 'skipped')} | | | |")
+            continue
         start = res.get("startup_s", {}).get("median")
         mem = res.get("peak_memory_kib")
         lines.append(
