@@ -29,6 +29,7 @@ __all__ = [
     "DEFAULT_JOURNAL_SIZE",
     "DEFAULT_MAX_CONTENT_LENGTH",
     "ENVIRONMENT",
+    "RETIRED_SERVERS",
     "SERVERS",
     "MockConfig",
     "ScenarioSource",
@@ -41,7 +42,22 @@ ScenarioSource = Union[Mapping[str, Any], str, Path]  # noqa: UP007 - a runtime 
 #: The largest request body accepted (form posts are tiny; scenario documents are not).
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
 SERVERS = ("granian", "waitress")
+#: Servers the mock no longer runs on, and why (``juhe-mock`` exits 2 with the message).
+RETIRED_SERVERS = {
+    "waitress": (
+        "--server waitress is retired: it gave every connection a thread, so idle clients, "
+        "stalled bodies and delayed answers stopped service for the others. The default "
+        "(granian's event loop) serves every case waitress did; see docs/architecture.md, "
+        "'Serving'"
+    ),
+}
 LOG_FORMATS = ("text", "json")
+#: Seconds a stop waits for the answers in flight before it cuts their waits short.
+DEFAULT_DRAIN_TIMEOUT = 3.0
+#: Seconds a client has to send a request's body once its headers are in.
+DEFAULT_BODY_TIMEOUT = 10.0
+#: Seconds a client has to send a request's headers, and a kept-alive connection may idle.
+DEFAULT_IDLE_TIMEOUT = 10.0
 
 
 class SettingsError(ValueError):
@@ -89,6 +105,16 @@ def _token(value: Any) -> str | None:
     return value
 
 
+def _seconds(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number of seconds") from None
+    if not 0 < number <= 3600 or number != number:
+        raise ValueError("must be more than 0 and at most 3600 seconds")
+    return number
+
+
 def _optional_at_least_one(value: Any) -> int | None:
     return None if value is None or value == "" else _at_least_one(value)
 
@@ -127,6 +153,9 @@ _SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "log_format": ("JUHE_MOCK_LOG_FORMAT", _choice(LOG_FORMATS)),
     "journal_size": ("JUHE_MOCK_JOURNAL_SIZE", _at_least_one),
     "max_content_length": ("JUHE_MOCK_MAX_CONTENT_LENGTH", _at_least_one),
+    "drain_timeout": ("JUHE_MOCK_DRAIN_TIMEOUT", _seconds),
+    "body_timeout": ("JUHE_MOCK_BODY_TIMEOUT", _seconds),
+    "idle_timeout": ("JUHE_MOCK_IDLE_TIMEOUT", _seconds),
     "store": (None, lambda value: value),
     "clock": (None, lambda value: value),
     "lane_dir": (None, _optional_text),
@@ -146,7 +175,10 @@ class MockConfig:
     else ``state`` (``redis://HOST:PORT/DB``; None: memory) and its ``namespace``;
     ``journal_size``. The admin API: ``admin_token``. How it is served (``juhe-mock``):
     ``host``, ``port``, ``server``, ``threads`` (None: the server's default), ``workers``,
-    ``log_format``, ``max_content_length``. ``clock``: time for every window and orderid.
+    ``log_format``, ``max_content_length``; how long a stop waits for the answers in flight
+    (``drain_timeout``), a body may take (``body_timeout``), headers may take and a
+    kept-alive connection may idle (``idle_timeout``), in seconds. ``clock``: time for
+    every window and orderid.
     """
 
     scenarios: Sequence[ScenarioSource] = ()
@@ -163,6 +195,9 @@ class MockConfig:
     workers: int = 1
     log_format: str = "text"
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
+    drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     clock: Callable[[], float] = field(default=time.time)
     #: Set by ``juhe-mock`` for several workers with memory state (orderid lanes).
     lane_dir: str | None = None
@@ -172,7 +207,8 @@ class MockConfig:
         # characters and a dict its keys, each then reported as "no such file".
         if isinstance(self.scenarios, (Mapping, str, Path)):
             self.scenarios = [self.scenarios]
-        for name in ("port", "workers", "journal_size", "max_content_length", "admin_token"):
+        checked = ("port", "workers", "journal_size", "max_content_length", "admin_token")
+        for name in (*checked, "drain_timeout", "body_timeout", "idle_timeout"):
             try:
                 _SETTINGS[name][1](getattr(self, name))
             except ValueError as error:

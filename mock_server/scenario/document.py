@@ -15,11 +15,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
 
 from .compile import CompiledDocument, compile_document, compile_rule, rule_digest
 from .errors import TOO_DEEP, ConfigError, member_path
@@ -39,8 +37,27 @@ __all__ = [
     "validate_rule",
 ]
 
-_VALIDATOR = Draft202012Validator(SCENARIO_SCHEMA)
-_RULE_VALIDATOR = Draft202012Validator(RULE_SCHEMA)
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+
+
+# jsonschema (and its referencing machinery) costs a mock's start-up more than anything
+# else it imports; a mock started with no scenario never validates, so it is imported when
+# the first document is checked.
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(SCENARIO_SCHEMA)
+
+
+@lru_cache(maxsize=1)
+def _rule_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(RULE_SCHEMA)
+
+
 # Under these names a later document replaces the earlier value instead of merging into it.
 _REPLACED = frozenset({"weights", "rate"})
 
@@ -74,8 +91,11 @@ def parse_document(text: str, source: str) -> dict[str, Any]:
     return dict(compile_text(text, source).document)
 
 
-def compile_text(text: str, source: str) -> CompiledDocument:
-    """Parse YAML (which includes JSON), validate and compile it."""
+def compile_text(text: str, source: str, *, checked: bool = True) -> CompiledDocument:
+    """Parse YAML (which includes JSON), validate and compile it.
+
+    :param checked: False for the built-in default only (its schema check is a test's).
+    """
     try:
         data = _plain(yaml.safe_load(text)) if text.strip() else {}
     except RecursionError:
@@ -85,6 +105,8 @@ def compile_text(text: str, source: str) -> CompiledDocument:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "$"
         problem = getattr(exc, "problem", None) or "not valid YAML or JSON"
         raise ConfigError(source, where, f"not valid YAML or JSON: {problem}") from None
+    if not checked:
+        return compile_document(data, source)
     return validate_document(data, source)
 
 
@@ -112,7 +134,8 @@ def default_document() -> dict[str, Any]:
 def default_compiled() -> CompiledDocument:
     """The built-in scenario, read and compiled once per process."""
     text = resources.files(__package__).joinpath("default.yaml").read_text("utf-8")
-    return compile_text(text, "mock_server/scenario/default.yaml")
+    # Our own file: tests check it against the schema, so no start-up pays for jsonschema.
+    return compile_text(text, "mock_server/scenario/default.yaml", checked=False)
 
 
 def _non_finite(value: Any, path: str = "$") -> str | None:
@@ -138,6 +161,8 @@ def _non_finite(value: Any, path: str = "$") -> str | None:
 
 def _check(validator: Draft202012Validator, data: Any, source: str) -> None:
     """Schema-check ``data``, or raise the :class:`ConfigError` that best says what is wrong."""
+    from jsonschema.exceptions import best_match
+
     where = _non_finite(data)
     if where is not None:
         raise ConfigError(source, where, "must be a finite number (not NaN or infinity)")
@@ -152,7 +177,7 @@ def validate_document(data: Any, source: str) -> CompiledDocument:
     :raises ConfigError: unless ``data`` is a valid scenario document.
     """
     try:
-        _check(_VALIDATOR, data, source)
+        _check(_validator(), data, source)
         return compile_document(data, source)
     except RecursionError:
         raise ConfigError(source, "$", TOO_DEEP) from None
@@ -164,7 +189,7 @@ def validate_rule(data: Any, source: str) -> Rule:
     :raises ConfigError: unless ``data`` is one valid rule.
     """
     try:
-        _check(_RULE_VALIDATOR, data, source)
+        _check(_rule_validator(), data, source)
         return compile_rule(data, 0, rule_digest(data), source, "$")
     except RecursionError:
         raise ConfigError(source, "$", TOO_DEEP) from None

@@ -27,12 +27,11 @@ from contract import PATH, error_body
 
 from ..config import MockConfig
 from ..runtime import MockRuntime
-from ..state.connect import open_store
-from ..state.lanes import LaneStore
-from ..state.store import InMemoryStore, Store, failures_of
+from ..state.store import Store, failures_of
 from .admin import admin, refuse_per_worker
 from .door_flask import EXTENSION, api_error, query
 from .door_raw import FastPath
+from .setup import build_runtime
 from .ui import ui
 from .wire import CONTENT_TYPE, encode
 
@@ -80,37 +79,26 @@ def _state_failed(store: Store) -> Any:
     return failed
 
 
-def _store(settings: MockConfig) -> Store:
-    """The store the settings ask for: a ready one, Redis, lanes, or plain memory.
-
-    :raises StateError: for a ``state`` URL that cannot be used.
-    """
-    if settings.store is not None:
-        return settings.store
-    opened = open_store(settings.state, settings.namespace, journal_size=settings.journal_size)
-    if opened is not None:
-        return opened
-    memory = InMemoryStore(journal_size=settings.journal_size)
-    if settings.workers > 1 and settings.lane_dir is not None:
-        return LaneStore(memory, settings.lane_dir, settings.workers)
-    return memory
-
-
-def create_app(config: MockConfig | Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    config: MockConfig | Mapping[str, Any] | None = None, *, runtime: MockRuntime | None = None
+) -> Flask:
     """Build the mock's WSGI app: runtime, store, API doors, admin API, error answers.
 
     :param config: a :class:`~mock_server.config.MockConfig`, a mapping of its fields, or
         None for the built-in defaults (the environment is not read here; see
         :meth:`MockConfig.build`).
+    :param runtime: a runtime already built (:func:`.setup.build_runtime`) to serve instead;
+        then ``config`` is not read.
     :raises ConfigError: for an invalid scenario.
     :raises SettingsError: for a setting that cannot be used.
     :raises StateError: for a ``state`` URL that cannot be used.
     """
-    settings = MockConfig.of(config)
-    store = _store(settings)
+    if runtime is None:
+        runtime = build_runtime(config)
+    settings, store = runtime.config, runtime.store
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
-    app.extensions[EXTENSION] = MockRuntime(settings, store)
+    app.extensions[EXTENSION] = runtime
     app.add_url_rule(PATH, "query", query, methods=["GET", "POST"], provide_automatic_options=False)
     app.register_blueprint(admin)
     app.register_blueprint(ui)  # the dashboard, /__admin/ui, and / leading to it
