@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 from contract import PATH
 
+from .verify import Verifying
+
 if TYPE_CHECKING:
     from contract.conformance.target import RunTally, ScenarioDocument
     from mock_server import MockServer
@@ -33,9 +35,10 @@ def count_api_calls(server: MockServer, tally: RunTally) -> None:
     server.app.wsgi_app = counting  # type: ignore[method-assign]
 
 
-class JuheMock:
+class JuheMock(Verifying):
     """The session's mock server, reset for one test: ``url``, ``scenario()``, ``requests``,
-    ``usage``."""
+    ``usage``, and ``assert_called()``/``assert_not_called()`` over the requests
+    (:mod:`mock_server.verify`)."""
 
     def __init__(self, server: MockServer, tally: RunTally) -> None:
         self.server = server
@@ -51,7 +54,8 @@ class JuheMock:
         return self.server.url + PATH
 
     def scenario(self, document: ScenarioDocument) -> None:
-        """Replace the scenario (a document or a YAML/JSON path) for the rest of this test."""
+        """Replace the scenario for the rest of this test: a document, a YAML/JSON path or
+        the name of a shipped scenario (``"flaky-network"``; ``juhe-mock --list-scenarios``)."""
         self.server.configure(document)
 
     def add_rule(self, rule: Mapping[str, Any]) -> str:

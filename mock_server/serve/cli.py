@@ -17,11 +17,15 @@ import argparse
 import json
 import os
 import signal
+import sys
 from collections.abc import Sequence
 from types import FrameType
 
+from contract.version import version_line
+
 from ..config import ENVIRONMENT, LOG_FORMATS, SERVERS, MockConfig, SettingsError
 from .exits import EXIT_OK, fail
+from .offline import list_scenarios, validate_main
 
 __all__ = ["main"]
 
@@ -49,9 +53,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="juhe-mock",
         description="A faithful fake of Juhe's 在网时长 sha256 (China Unicom) API.",
+        epilog="juhe-mock validate FILE... checks scenario files without serving "
+        "(juhe-mock validate --help).",
         argument_default=argparse.SUPPRESS,
     )
     add = parser.add_argument
+    add("--version", action="version", version=version_line("juhe-mock"))
     add("--host", help="address to bind (127.0.0.1)" + _env("host"))
     add("--port", type=_port, help="port (8000; 0 = a free one)" + _env("port"))
     add(
@@ -91,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
         "one Redis each take their own (default: 'default')" + _env("namespace"),
     )  # fmt: skip
     add(
+        "--list-scenarios", action="store_true", default=False,
+        help="list the shipped scenarios (--scenarios NAME) and exit",
+    )  # fmt: skip
+    add(
         "--print-schema", action="store_true", default=False,
         help="print the scenario document's JSON Schema and exit",
     )  # fmt: skip
@@ -103,7 +114,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the mock until SIGTERM/SIGINT; returns the exit status."""
-    given = vars(_parser().parse_args(argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["validate"]:
+        return validate_main(args[1:])
+    given = vars(_parser().parse_args(args))
+    if given.pop("list_scenarios"):
+        return list_scenarios()
     if given.pop("print_schema"):
         from ..scenario.schema import SCENARIO_SCHEMA
 

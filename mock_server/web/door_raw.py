@@ -26,7 +26,9 @@ from contract import PATH
 
 from ..engine import Call
 from .answer import answer
-from .params import FORM, add_body, mimetype_of, parse_query, query_params
+from .params import (
+    FORM, add_body, body_type, key_from, mimetype_of, parse_query, query_params,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -67,8 +69,10 @@ class FastPath:
             return self.inner(environ, start_response)
         ip = environ.get("REMOTE_ADDR")
         call = Call(
-            method, values.get("key"), values.get("mobile"), ip or "", EnvironHeaders(environ)
-        )
+            method, values.get("key"), values.get("mobile"), ip or "", EnvironHeaders(environ),
+            key_from=key_from(environ.get("QUERY_STRING", ""), values), params=tuple(values),
+            content_type=body_type(environ.get("CONTENT_TYPE")),
+        )  # fmt: skip
         runtime = self.app.extensions[self._extension]
         try:
             reply = answer(runtime, call, ip, values.get("callback"), started)
