@@ -31,7 +31,7 @@ import pytest
 
 if TYPE_CHECKING:
     from contract.conformance.canaries import Canary
-    from contract.conformance.target import JuheTarget, RunTally, TargetSpec
+    from contract.conformance.target import ConfigurableMock, JuheTarget, RunTally, TargetSpec
     from mock_server import MockServer
     from mock_server.testing import JuheMock
 
@@ -42,8 +42,9 @@ _SPEC: pytest.StashKey[TargetSpec] = pytest.StashKey()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("juhe", "Juhe tenure API: mock, contract target and spend budget")
     group.addoption(
-        "--juhe-target", default="mock", metavar="mock|URL|live",
-        help="where juhe_target sends requests (default: the in-process mock)",
+        "--juhe-target", default=_target_from_env(), metavar="mock|URL|live",
+        help="where juhe_target sends requests (default: JUHE_TARGET or JUHE_BASE_URL, "
+        "else the in-process mock)",
     )  # fmt: skip
     group.addoption("--juhe-key", default=None, help="the API key (better: JUHE_KEY)")
     group.addoption(
@@ -64,7 +65,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )  # fmt: skip
 
 
+def _target_from_env() -> str:
+    """``--juhe-target``'s default: ``JUHE_TARGET``, else ``JUHE_BASE_URL`` (a CI service's
+    address, docs/ci-service.md), else the in-process mock."""
+    for name in ("JUHE_TARGET", "JUHE_BASE_URL"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return "mock"
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "juhe_scenario(*scenarios): the scenario of the test's juhe_mock (and juhe_target): "
+        "shipped names, YAML/JSON paths or documents, merged in order",
+    )
     target = config.getoption("juhe_target")
     budget = config.getoption("juhe_budget")
     if target == "mock" and budget is None:
@@ -113,13 +129,30 @@ def juhe_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
         tally.add_mock_usage(server.usage)
 
 
+def _marked_scenario(request: pytest.FixtureRequest) -> Any:
+    """The test's ``juhe_scenario`` markers as one scenario source, or None."""
+    from mock_server.testing import merged_scenario
+
+    markers = list(request.node.iter_markers("juhe_scenario"))  # the closest first
+    sources = [source for marker in reversed(markers) for source in marker.args]
+    if markers and not sources:
+        pytest.fail("juhe_scenario: give a shipped scenario's name, a path or a document")
+    return merged_scenario(sources) if sources else None
+
+
 @pytest.fixture
-def juhe_mock(juhe_mock_server: MockServer, pytestconfig: pytest.Config) -> JuheMock:
-    """The mock, reset to no scenario with an empty journal and ledger for this test."""
+def juhe_mock(
+    juhe_mock_server: MockServer, pytestconfig: pytest.Config, request: pytest.FixtureRequest
+) -> JuheMock:
+    """The mock, reset to no scenario (or the ``juhe_scenario`` marker's) with an empty
+    journal and ledger for this test."""
     from mock_server.testing import JuheMock
 
     handle = JuheMock(juhe_mock_server, _tally(pytestconfig))
     handle.reset()
+    marked = _marked_scenario(request)
+    if marked is not None:
+        handle.scenario(marked)
     return handle
 
 
@@ -137,8 +170,18 @@ def juhe_target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
     def refused(exc: Exception) -> None:
         pytest.fail(f"juhe: {exc} [--juhe-budget {tally.budget.limit}]", pytrace=False)
 
-    mock: JuheMock | None = request.getfixturevalue("juhe_mock") if spec.kind == "mock" else None
+    mock: ConfigurableMock | None = None
+    if spec.kind == "mock":
+        mock = request.getfixturevalue("juhe_mock")
     with requests.Session() as session:
+        if spec.kind == "url":  # a juhe-mock elsewhere is configured over its admin API
+            from mock_server.admin_client import AdminClient
+
+            token = os.environ.get("JUHE_MOCK_ADMIN_TOKEN") or None
+            mock = AdminClient(str(spec.base_url), token, session=session)
+            marked = _marked_scenario(request)
+            if marked is not None:
+                mock.scenario(marked)
         target: JuheTarget = JuheTarget(
             kind=spec.kind,
             base_url=mock.url if mock is not None else str(spec.base_url),

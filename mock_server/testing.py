@@ -8,7 +8,7 @@ the :class:`~contract.conformance.target.ConfigurableMock` that a ``juhe_target`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from contract import PATH
@@ -19,7 +19,18 @@ if TYPE_CHECKING:
     from contract.conformance.target import RunTally, ScenarioDocument
     from mock_server import MockServer
 
-__all__ = ["JuheMock", "count_api_calls"]
+__all__ = ["JuheMock", "count_api_calls", "merged_scenario"]
+
+
+def merged_scenario(sources: Sequence[ScenarioDocument]) -> ScenarioDocument:
+    """Several scenario sources (names, paths, documents) as one document, merged in order
+    as ``--scenarios`` merges files; one source as it is."""
+    if len(sources) == 1:
+        return sources[0]
+    from .scenario.document import load_document, merge_documents
+
+    documents = [dict(s) if isinstance(s, Mapping) else load_document(s) for s in sources]
+    return merge_documents(documents)
 
 
 def count_api_calls(server: MockServer, tally: RunTally) -> None:
