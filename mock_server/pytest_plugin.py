@@ -135,7 +135,7 @@ def _marked_scenario(request: pytest.FixtureRequest) -> Any:
 
     markers = list(request.node.iter_markers("juhe_scenario"))  # the closest first
     sources = [source for marker in reversed(markers) for source in marker.args]
-    if markers and not sources:
+    if any(not marker.args for marker in markers):
         pytest.fail("juhe_scenario: give a shipped scenario's name, a path or a document")
     return merged_scenario(sources) if sources else None
 
