@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     add("--port", type=_port, help="port (8000; 0 = a free one)" + _env("port"))
     add(
         "--scenarios", action="append", metavar="PATH",
-        help="a scenario file (YAML or JSON); repeatable, merged in order" + _env("scenarios"),
+        help="a scenario file (YAML or JSON) or a shipped scenario's name "
+        "(--list-scenarios); repeatable, merged in order" + _env("scenarios"),
     )  # fmt: skip
     add("--seed", type=int, help="seed of every choice" + _env("seed"))
     add(
