@@ -1,10 +1,11 @@
 """The machine-readable documents, built from the catalogue: JSON Schemas, examples, OpenAPI.
 
-The files shipped in ``contract/schemas/*.json`` (built by ``contract.schemas.build``) and
-``contract/openapi.yaml`` (and its single-file bundle ``openapi.bundled.json``), the derived ``fixtures/`` and the README's codes tables are the
-output of this module, committed so that other tools read them without importing Python;
-a test proves the committed files equal what the catalogue builds today, so the documents
-and the catalogue can never disagree. After changing the catalogue, rewrite them with::
+The files shipped in ``contract/schemas/*.json`` (built by ``contract.schemas.build``),
+``contract/openapi.yaml`` and its single-file bundle ``contract/openapi.bundled.json``, the
+derived ``fixtures/`` and the README's codes tables are the output of this module,
+committed so that other tools read them without importing Python; a test proves the
+committed files equal what the catalogue builds today, so the documents and the catalogue
+can never disagree. After changing the catalogue, rewrite them with::
 
     python -m contract.documents
 """
@@ -24,19 +25,19 @@ from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
 from .schemas.build import SCHEMA_NAMES, build_schemas, dump_schema
 
 __all__ = [
+    "BUNDLED_OPENAPI",
     "CODES_BEGIN",
     "CODES_END",
     "EXAMPLE_ORDERID",
     "MAGIC_BEGIN",
     "MAGIC_END",
     "SCHEMA_NAMES",
+    "SECURITY_SCHEME",
+    "build_bundled_openapi",
     "build_codes_markdown",
     "build_examples",
     "build_fixtures",
     "build_magic_table",
-    "BUNDLED_OPENAPI",
-    "SECURITY_SCHEME",
-    "build_bundled_openapi",
     "build_openapi",
     "build_schemas",
     "dump_bundled_openapi",

@@ -5,11 +5,15 @@ Fixtures:
 * ``juhe_mock_server`` (session): one in-process :class:`~mock_server.MockServer`, started
   on first use, stopped at the end of the run.
 * ``juhe_mock``: that server reset for one test, as a :class:`~mock_server.testing.JuheMock`
-  (``.url``, ``.scenario(doc)``, ``.requests``, ``.usage``).
+  (``.url``, ``.scenario(doc)``, ``.requests``, ``.usage``, ``.assert_called(...)``); the
+  marker ``@pytest.mark.juhe_scenario(name_path_or_doc, ...)`` sets its scenario.
 * ``juhe_target``: a :class:`~contract.conformance.target.JuheTarget` for ``--juhe-target``:
-  ``mock`` (default: the in-process mock), an http(s) URL (any running server) or ``live``
-  (the vendor; needs ``--juhe-key`` or ``JUHE_KEY``). Every request it sends passes the
-  run's spend budget; a call the budget refuses fails the test, naming the budget.
+  ``mock`` (default: the in-process mock), an http(s) URL (any running server; a juhe-mock
+  there is configured through :class:`~mock_server.AdminClient`, with
+  ``JUHE_MOCK_ADMIN_TOKEN`` if set) or ``live`` (the vendor; needs ``--juhe-key`` or
+  ``JUHE_KEY``). Its default: ``JUHE_TARGET``, else ``JUHE_BASE_URL``, else ``mock``.
+  Every request it sends passes the run's spend budget; a call the budget refuses fails
+  the test, naming the budget.
 * ``juhe_canaries``: the known answers of ``--juhe-canaries FILE`` / ``JUHE_CANARIES``
   (a path or the JSON itself), or None.
 

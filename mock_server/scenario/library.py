@@ -14,18 +14,19 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
+from importlib.abc import Traversable
 from pathlib import Path
 
 import yaml
 
-__all__ = ["catalogue", "is_bare_name", "names", "named_text", "source_label"]
+__all__ = ["catalogue", "is_bare_name", "named_text", "names", "source_label"]
 
 _FOLDER = "named"
 _SUFFIX = ".yaml"
 _BARE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
 
 
-def _folder() -> resources.abc.Traversable:
+def _folder() -> Traversable:
     return resources.files(__package__).joinpath(_FOLDER)
 
 
@@ -50,7 +51,8 @@ def named_text(name: str) -> str | None:
     """The YAML text of the shipped scenario ``name``, or None if there is none."""
     if name not in names():
         return None
-    return _folder().joinpath(name + _SUFFIX).read_text(encoding="utf-8")
+    text: str = _folder().joinpath(name + _SUFFIX).read_text(encoding="utf-8")
+    return text
 
 
 def catalogue() -> list[tuple[str, str]]:

@@ -26,9 +26,7 @@ def _validate_parser() -> argparse.ArgumentParser:
         "one is valid, 2 naming the file, the field and why otherwise.",
     )
     parser.add_argument("--version", action="version", version=version_line("juhe-mock"))
-    parser.add_argument(
-        "-q", "--quiet", action="store_true", help="print nothing for valid files"
-    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing for valid files")
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="a scenario file, or a shipped scenario's name"
     )

@@ -27,7 +27,13 @@ from contract import PATH
 from ..engine import Call
 from .answer import answer
 from .params import (
-    FORM, add_body, body_type, key_from, mimetype_of, parse_query, query_params,
+    FORM,
+    add_body,
+    body_type,
+    key_from,
+    mimetype_of,
+    parse_query,
+    query_params,
 )  # fmt: skip
 
 if TYPE_CHECKING:

@@ -49,9 +49,9 @@ def test_a_file_of_that_name_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_an_unknown_name_says_where_to_look() -> None:
-    with pytest.raises(ConfigError, match="no-such: \\$: no such file, nor a shipped scenario"):
+    with pytest.raises(ConfigError, match=r"no-such: \$: no such file, nor a shipped scenario"):
         MockServer(scenarios="no-such")
-    with pytest.raises(ConfigError, match="no-such.yaml: \\$: no such file$"):
+    with pytest.raises(ConfigError, match=r"no-such\.yaml: \$: no such file$"):
         MockServer(scenarios="no-such.yaml")  # a path, not a name: no hint
 
 
@@ -61,7 +61,7 @@ def test_list_scenarios_prints_one_line_each_from_the_descriptions(
     assert main(["--list-scenarios"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split()[0] for line in lines] == list(library.names())
-    for line, name in zip(lines, library.names()):
+    for line, name in zip(lines, library.names(), strict=True):
         text = (SCENARIOS / f"{name}.yaml").read_text(encoding="utf-8")
         description = yaml.safe_load(text)["description"]
         assert line.endswith("  " + description) and description

@@ -133,7 +133,8 @@ def test_times_none_means_at_least_once_and_a_number_exactly() -> None:
 
 
 def test_failure_lists_what_was_received_with_what_differs() -> None:
-    entries = [_entry(), _entry(method="GET", key_from="query", mobile=mobile_sha256("13900000000"))]
+    other = mobile_sha256("13900000000")
+    entries = [_entry(), _entry(method="GET", key_from="query", mobile=other)]
     with pytest.raises(AssertionError) as caught:
         assert_called(entries, Criteria.of(key=KEY, mobile=PHONE, method="GET"))
     message = str(caught.value)

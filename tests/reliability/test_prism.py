@@ -9,8 +9,8 @@ and npm the tests skip saying so; with ``CI=true`` they fail instead: CI must ru
 from __future__ import annotations
 
 import os
-import re
 import queue
+import re
 import shutil
 import signal
 import socket

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from contract import PATH, magic_number, mobile_sha256
+from contract import magic_number, mobile_sha256
 from contract.conformance.target import ConfigurableMock
 from mock_server import AdminClient, AdminError, ConfigError
 
@@ -84,7 +84,7 @@ def test_a_refused_document_names_the_field(admin: AdminClient, tmp_path: Path) 
     assert caught.value.status == 400
     bad = tmp_path / "bad.yaml"
     bad.write_text("seed: [1\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="bad.yaml: line"):
+    with pytest.raises(ConfigError, match=r"bad\.yaml: line"):
         admin.scenario(bad)  # read here, never sent
     with pytest.raises(ConfigError, match="nor a shipped scenario"):
         admin.scenario("no-such-scenario")

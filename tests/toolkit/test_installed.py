@@ -107,7 +107,7 @@ def tenure(base_url, key, phone):
     return answer["result"]["code"]
 '''
 
-PROJECT_TESTS = '''
+PROJECT_TESTS = """
 import pathlib
 import signal
 import subprocess
@@ -164,7 +164,7 @@ def test_a_shipped_scenario_and_a_failure_that_shows_what_was_received(mock):
     with pytest.raises(AssertionError) as caught:
         mock.assert_called(method="GET")
     assert "[differs: method]" in str(caught.value) and KEY not in str(caught.value)
-'''
+"""
 
 
 def test_a_separate_project_drives_the_mock_only_through_the_admin_client(
