@@ -217,3 +217,36 @@ def test_juhe_scenario_marker(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stdout + done.stderr
     assert "3 passed" in done.stdout and "1 error" in done.stdout
     assert "juhe_scenario: give a shipped scenario's name" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({}, "mock"),
+        ({"JUHE_BASE_URL": "http://127.0.0.1:8000"}, "http://127.0.0.1:8000"),
+        ({"JUHE_TARGET": "live", "JUHE_BASE_URL": "http://127.0.0.1:8000"}, "live"),
+        ({"JUHE_TARGET": "  ", "JUHE_BASE_URL": ""}, "mock"),
+    ],
+)
+def test_juhe_target_defaults_to_the_environment(
+    monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], expected: str
+) -> None:
+    from mock_server.pytest_plugin import _target_from_env
+
+    for name in ("JUHE_TARGET", "JUHE_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert _target_from_env() == expected
+
+
+def test_several_sources_merge_in_order(tmp_path: Path) -> None:
+    from mock_server.testing import merged_scenario
+
+    path = tmp_path / "seed.yaml"
+    path.write_text("seed: 5\nrules: [{then: {error: 10009}}]\n", encoding="utf-8")
+    merged = merged_scenario(["maintenance", path, {"seed": 6, "rules": [{"then": {}}]}])
+    assert isinstance(merged, dict)
+    assert merged["seed"] == 6 and len(merged["rules"]) == 2
+    assert merged["description"] == "every call answers 10020 (maintenance)"
+    assert merged_scenario(["chaos"]) == "chaos"  # one source as it is
