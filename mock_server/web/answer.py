@@ -74,6 +74,8 @@ MAX_NAMES = 16
 
 def _names(call: Call) -> list[str]:
     """The parameter names sent, as the journal may show them (never a key or a number)."""
+    if _API_NAMES.issuperset(call.params):  # the usual request: nothing to judge
+        return list(call.params)
     shown = []
     for name in call.params[:MAX_NAMES]:
         plain = name in _API_NAMES or (

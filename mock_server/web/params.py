@@ -105,6 +105,8 @@ def key_from(query_string: str, values: dict[str, str]) -> str:
     ``absent`` (the query string's value wins, as in :func:`add_body`)."""
     if "key" not in values:
         return "absent"
+    if not query_string:  # the common form POST: nothing to parse again
+        return "form"
     return "query" if "key" in query_params(query_string) else "form"
 
 
