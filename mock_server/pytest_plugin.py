@@ -69,14 +69,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )  # fmt: skip
 
 
+_TARGET_VARIABLES = ("JUHE_TARGET", "JUHE_BASE_URL")
+
+
 def _target_from_env() -> str:
     """``--juhe-target``'s default: ``JUHE_TARGET``, else ``JUHE_BASE_URL`` (a CI service's
     address, docs/ci-service.md), else the in-process mock."""
-    for name in ("JUHE_TARGET", "JUHE_BASE_URL"):
+    for name in _TARGET_VARIABLES:
         value = os.environ.get(name, "").strip()
         if value:
             return value
     return "mock"
+
+
+def _target_named_by(config: pytest.Config) -> str:
+    """Where the target came from, for messages: the option, or the variable that gave it."""
+    given = any(str(arg).startswith("--juhe-target") for arg in config.invocation_params.args)
+    variables = [name for name in _TARGET_VARIABLES if os.environ.get(name, "").strip()]
+    return variables[0] if variables and not given else "--juhe-target"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -91,13 +101,17 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # the common case: nothing to check, nothing to import
     from contract.conformance.target import TargetSpec
 
+    where = _target_named_by(config)
     try:
         spec = TargetSpec.parse(target)
     except ValueError as exc:
-        raise pytest.UsageError(f"--juhe-target: {exc}") from None
+        raise pytest.UsageError(f"{where}: {exc}") from None
     if budget is not None and budget < 0:
         raise pytest.UsageError("--juhe-budget: a budget cannot be negative")
-    if spec.kind == "live" and not _key(config):
+    # Asked for on the command line, live without a key is a usage error. From the
+    # environment (JUHE_BASE_URL may be set for the project's own client), a run that never
+    # uses juhe_target must not fail for it: juhe_target fails instead (_live_without_key).
+    if spec.kind == "live" and not _key(config) and where == "--juhe-target":
         raise pytest.UsageError("--juhe-target live needs --juhe-key or JUHE_KEY")
     config.stash[_SPEC] = spec
 
@@ -170,6 +184,9 @@ def juhe_target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
     tally = _tally(pytestconfig)
     tally.used = True
     spec = tally.spec
+    if spec.kind == "live" and not _key(pytestconfig):
+        where = _target_named_by(pytestconfig)
+        pytest.fail(f"juhe: {where} names the live API, which needs --juhe-key or JUHE_KEY")
 
     def refused(exc: Exception) -> None:
         pytest.fail(f"juhe: {exc} [--juhe-budget {tally.budget.limit}]", pytrace=False)

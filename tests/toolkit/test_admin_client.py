@@ -250,3 +250,18 @@ def test_several_sources_merge_in_order(tmp_path: Path) -> None:
     assert merged["seed"] == 6 and len(merged["rules"]) == 2
     assert merged["description"] == "every call answers 10020 (maintenance)"
     assert merged_scenario(["chaos"]) == "chaos"  # one source as it is
+
+
+def test_a_live_target_from_the_environment_fails_only_where_it_is_used(tmp_path: Path) -> None:
+    (tmp_path / "test_env.py").write_text(
+        "def test_plain():\n    assert 1\n\n\ndef test_target(juhe_target):\n    pass\n",
+        encoding="utf-8",
+    )
+    env = {"JUHE_BASE_URL": "https://apis.juhe.cn"}  # the project's own client setting
+    done = run_pytest("-q", "test_env.py", cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "1 passed" in done.stdout and "1 error" in done.stdout
+    assert "juhe: JUHE_BASE_URL names the live API, which needs --juhe-key" in done.stdout
+    done = run_pytest("-q", "test_env.py", cwd=tmp_path, env={"JUHE_TARGET": "staging"})
+    assert done.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "JUHE_TARGET: 'staging': use mock, live or an http(s) URL" in done.stderr
