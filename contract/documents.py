@@ -1,10 +1,11 @@
 """The machine-readable documents, built from the catalogue: JSON Schemas, examples, OpenAPI.
 
-The files shipped in ``contract/schemas/*.json`` (built by ``contract.schemas.build``) and
-``contract/openapi.yaml``, the derived ``fixtures/`` and the README's codes tables are the
-output of this module, committed so that other tools read them without importing Python;
-a test proves the committed files equal what the catalogue builds today, so the documents
-and the catalogue can never disagree. After changing the catalogue, rewrite them with::
+The files shipped in ``contract/schemas/*.json`` (built by ``contract.schemas.build``),
+``contract/openapi.yaml`` and its single-file bundle ``contract/openapi.bundled.json``, the
+derived ``fixtures/`` and the README's codes tables are the output of this module,
+committed so that other tools read them without importing Python; a test proves the
+committed files equal what the catalogue builds today, so the documents and the catalogue
+can never disagree. After changing the catalogue, rewrite them with::
 
     python -m contract.documents
 """
@@ -24,18 +25,22 @@ from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
 from .schemas.build import SCHEMA_NAMES, build_schemas, dump_schema
 
 __all__ = [
+    "BUNDLED_OPENAPI",
     "CODES_BEGIN",
     "CODES_END",
     "EXAMPLE_ORDERID",
     "MAGIC_BEGIN",
     "MAGIC_END",
     "SCHEMA_NAMES",
+    "SECURITY_SCHEME",
+    "build_bundled_openapi",
     "build_codes_markdown",
     "build_examples",
     "build_fixtures",
     "build_magic_table",
     "build_openapi",
     "build_schemas",
+    "dump_bundled_openapi",
     "dump_openapi",
     "dump_schema",
     "magic_table_markdown",
@@ -134,8 +139,67 @@ def build_openapi() -> dict[str, Any]:
                 },
             }
         },
-        "components": {"responses": {"Answer": _answer()}, "examples": build_examples()},
+        "components": {
+            "responses": {"Answer": _answer()},
+            "examples": build_examples(),
+            "securitySchemes": {SECURITY_SCHEME: _key_scheme()},
+        },
     }
+
+
+#: The name of the key's entry in ``components.securitySchemes``.
+SECURITY_SCHEME = "juheKey"
+
+
+def _key_scheme() -> dict[str, Any]:
+    # Described, not required (no top-level ``security``): the key is also an ordinary
+    # parameter of both operations, which is how the API reads it, and a tool that applied
+    # the scheme as well would send it twice.
+    return {
+        "type": "apiKey",
+        "in": "query",
+        "name": "key",
+        "description": (
+            "The API key: a query parameter for GET, a form field (same name) for POST. "
+            "An absent, empty or wrong key is answered HTTP 200 with error_code 10001."
+        ),
+    }
+
+
+def _inline_refs(value: Any, schema: str | None) -> Any:
+    """``value`` with every file ``$ref`` turned into a pointer into this document."""
+    if isinstance(value, list):
+        return [_inline_refs(v, schema) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for name, item in value.items():
+        if name == "$ref" and isinstance(item, str):
+            target, _, fragment = item.partition("#")
+            if target.endswith(".json"):
+                stem = target.rpartition("/")[2].removesuffix(".json")
+                item = f"#/components/schemas/{stem}{fragment}"
+            elif not target and schema is not None and not item.startswith("#/components"):
+                item = f"#/components/schemas/{schema}{fragment}"
+        elif name in ("$schema", "$id"):
+            continue  # the document's dialect (OpenAPI 3.1: JSON Schema 2020-12) applies
+        out[name] = _inline_refs(item, schema)
+    return out
+
+
+def build_bundled_openapi() -> dict[str, Any]:
+    """The OpenAPI document in one file: every schema under ``components.schemas`` and
+    every ``$ref`` a pointer into the document, for tools that cannot follow a relative
+    ``$ref`` (Swagger UI, Postman, Prism, a copy on its own)."""
+    document = _inline_refs(build_openapi(), None)
+    schemas = {name: _inline_refs(s, name) for name, s in build_schemas().items()}
+    document["components"] = {"schemas": schemas, **document["components"]}
+    return dict(document)
+
+
+def dump_bundled_openapi(document: dict[str, Any]) -> str:
+    """The committed text of ``openapi.bundled.json``."""
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 class _Dumper(yaml.SafeDumper):
@@ -250,7 +314,8 @@ def update_readme(path: Path) -> bool:
 
 
 def write(root: Path | None = None) -> list[Path]:
-    """Write every schema file and ``openapi.yaml`` under ``root`` (the package by default)."""
+    """Write every schema file, ``openapi.yaml`` and ``openapi.bundled.json`` under ``root``
+    (the package by default)."""
     root = root or Path(__file__).parent
     written = []
     for name, schema in build_schemas().items():
@@ -261,7 +326,14 @@ def write(root: Path | None = None) -> list[Path]:
     path = root / "openapi.yaml"
     path.write_text(dump_openapi(build_openapi()), encoding="utf-8")
     written.append(path)
+    path = root / BUNDLED_OPENAPI
+    path.write_text(dump_bundled_openapi(build_bundled_openapi()), encoding="utf-8")
+    written.append(path)
     return written
+
+
+#: The single-file OpenAPI beside the split one.
+BUNDLED_OPENAPI = "openapi.bundled.json"
 
 
 def write_fixtures(directory: Path) -> list[Path]:

@@ -1,7 +1,8 @@
 """``juhe-mock``: a faithful fake of Juhe's 在网时长 sha256 (China Unicom) API.
 
 In-process use: ``create_app(config)`` builds the WSGI app; ``MockServer`` serves it on a
-free loopback port in a thread. Scenario documents are described in ``docs/scenarios.md``.
+free loopback port in a thread. A mock in another process: ``AdminClient(url)``. Scenario
+documents are described in ``docs/scenarios.md``.
 
 The rooms follow one request's way (``docs/architecture.md``): ``web/`` is where it enters
 and its bytes are made, ``engine.py`` decides it, ``state/`` keeps what it changes,
@@ -14,6 +15,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .admin_client import AdminClient, AdminError
     from .config import MockConfig, SettingsError
     from .runtime import MockRuntime
     from .scenario.errors import ConfigError
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 #: package in every run (the ``juhe`` plugin, ``pytest11``), and a run that never asks for
 #: the mock should not pay for importing Flask and waitress.
 _HOMES = {
+    "AdminClient": "admin_client",
+    "AdminError": "admin_client",
     "ConfigError": "scenario.errors",
     "InMemoryStore": "state.store",
     "MockConfig": "config",
@@ -47,6 +51,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "AdminClient",
+    "AdminError",
     "ConfigError",
     "InMemoryStore",
     "MockConfig",

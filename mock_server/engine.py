@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from contract import MAGIC_BY_HASH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
+from contract import MAGIC_BY_HASH, PATH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
 from contract.keys import key_digest, key_fingerprint
 
 from .scenario.model import Fault, Outcome, Rule, Scenario, unit_interval
@@ -39,13 +39,21 @@ class Headers(Protocol):
 
 @dataclass(frozen=True)
 class Call:
-    """What the engine needs to know about one request."""
+    """What the engine needs to know about one request, and what the journal shows of how
+    it was sent (the engine never reads the last four)."""
 
     method: str
     key: str | None
     mobile: str | None
     ip: str
     headers: Headers
+    #: Where the key came from: ``query``, ``form`` (the body) or ``absent``.
+    key_from: str = "absent"
+    #: The parameter names sent, first occurrence each, the query string's first.
+    params: tuple[str, ...] = ()
+    #: The request body's media type (lower case, no parameters), or None.
+    content_type: str | None = None
+    path: str = PATH
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,15 @@ Fixtures:
 * ``juhe_mock_server`` (session): one in-process :class:`~mock_server.MockServer`, started
   on first use, stopped at the end of the run.
 * ``juhe_mock``: that server reset for one test, as a :class:`~mock_server.testing.JuheMock`
-  (``.url``, ``.scenario(doc)``, ``.requests``, ``.usage``).
+  (``.url``, ``.scenario(doc)``, ``.requests``, ``.usage``, ``.assert_called(...)``); the
+  marker ``@pytest.mark.juhe_scenario(name_path_or_doc, ...)`` sets its scenario.
 * ``juhe_target``: a :class:`~contract.conformance.target.JuheTarget` for ``--juhe-target``:
-  ``mock`` (default: the in-process mock), an http(s) URL (any running server) or ``live``
-  (the vendor; needs ``--juhe-key`` or ``JUHE_KEY``). Every request it sends passes the
-  run's spend budget; a call the budget refuses fails the test, naming the budget.
+  ``mock`` (default: the in-process mock), an http(s) URL (any running server; a juhe-mock
+  there is configured through :class:`~mock_server.AdminClient`, with
+  ``JUHE_MOCK_ADMIN_TOKEN`` if set) or ``live`` (the vendor; needs ``--juhe-key`` or
+  ``JUHE_KEY``). Its default: ``JUHE_TARGET``, else ``JUHE_BASE_URL``, else ``mock``.
+  Every request it sends passes the run's spend budget; a call the budget refuses fails
+  the test, naming the budget.
 * ``juhe_canaries``: the known answers of ``--juhe-canaries FILE`` / ``JUHE_CANARIES``
   (a path or the JSON itself), or None.
 
@@ -31,7 +35,7 @@ import pytest
 
 if TYPE_CHECKING:
     from contract.conformance.canaries import Canary
-    from contract.conformance.target import JuheTarget, RunTally, TargetSpec
+    from contract.conformance.target import ConfigurableMock, JuheTarget, RunTally, TargetSpec
     from mock_server import MockServer
     from mock_server.testing import JuheMock
 
@@ -42,8 +46,9 @@ _SPEC: pytest.StashKey[TargetSpec] = pytest.StashKey()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("juhe", "Juhe tenure API: mock, contract target and spend budget")
     group.addoption(
-        "--juhe-target", default="mock", metavar="mock|URL|live",
-        help="where juhe_target sends requests (default: the in-process mock)",
+        "--juhe-target", default=_target_from_env(), metavar="mock|URL|live",
+        help="where juhe_target sends requests (default: JUHE_TARGET or JUHE_BASE_URL, "
+        "else the in-process mock)",
     )  # fmt: skip
     group.addoption("--juhe-key", default=None, help="the API key (better: JUHE_KEY)")
     group.addoption(
@@ -64,20 +69,49 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )  # fmt: skip
 
 
+_TARGET_VARIABLES = ("JUHE_TARGET", "JUHE_BASE_URL")
+
+
+def _target_from_env() -> str:
+    """``--juhe-target``'s default: ``JUHE_TARGET``, else ``JUHE_BASE_URL`` (a CI service's
+    address, docs/ci-service.md), else the in-process mock."""
+    for name in _TARGET_VARIABLES:
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return "mock"
+
+
+def _target_named_by(config: pytest.Config) -> str:
+    """Where the target came from, for messages: the option, or the variable that gave it."""
+    given = any(str(arg).startswith("--juhe-target") for arg in config.invocation_params.args)
+    variables = [name for name in _TARGET_VARIABLES if os.environ.get(name, "").strip()]
+    return variables[0] if variables and not given else "--juhe-target"
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "juhe_scenario(*scenarios): the scenario of the test's juhe_mock (and juhe_target): "
+        "shipped names, YAML/JSON paths or documents, merged in order",
+    )
     target = config.getoption("juhe_target")
     budget = config.getoption("juhe_budget")
     if target == "mock" and budget is None:
         return  # the common case: nothing to check, nothing to import
     from contract.conformance.target import TargetSpec
 
+    where = _target_named_by(config)
     try:
         spec = TargetSpec.parse(target)
     except ValueError as exc:
-        raise pytest.UsageError(f"--juhe-target: {exc}") from None
+        raise pytest.UsageError(f"{where}: {exc}") from None
     if budget is not None and budget < 0:
         raise pytest.UsageError("--juhe-budget: a budget cannot be negative")
-    if spec.kind == "live" and not _key(config):
+    # Asked for on the command line, live without a key is a usage error. From the
+    # environment (JUHE_BASE_URL may be set for the project's own client), a run that never
+    # uses juhe_target must not fail for it: juhe_target fails instead (_live_without_key).
+    if spec.kind == "live" and not _key(config) and where == "--juhe-target":
         raise pytest.UsageError("--juhe-target live needs --juhe-key or JUHE_KEY")
     config.stash[_SPEC] = spec
 
@@ -113,13 +147,30 @@ def juhe_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
         tally.add_mock_usage(server.usage)
 
 
+def _marked_scenario(request: pytest.FixtureRequest) -> Any:
+    """The test's ``juhe_scenario`` markers as one scenario source, or None."""
+    from mock_server.testing import merged_scenario
+
+    markers = list(request.node.iter_markers("juhe_scenario"))  # the closest first
+    sources = [source for marker in reversed(markers) for source in marker.args]
+    if any(not marker.args for marker in markers):
+        pytest.fail("juhe_scenario: give a shipped scenario's name, a path or a document")
+    return merged_scenario(sources) if sources else None
+
+
 @pytest.fixture
-def juhe_mock(juhe_mock_server: MockServer, pytestconfig: pytest.Config) -> JuheMock:
-    """The mock, reset to no scenario with an empty journal and ledger for this test."""
+def juhe_mock(
+    juhe_mock_server: MockServer, pytestconfig: pytest.Config, request: pytest.FixtureRequest
+) -> JuheMock:
+    """The mock, reset to no scenario (or the ``juhe_scenario`` marker's) with an empty
+    journal and ledger for this test."""
     from mock_server.testing import JuheMock
 
     handle = JuheMock(juhe_mock_server, _tally(pytestconfig))
     handle.reset()
+    marked = _marked_scenario(request)
+    if marked is not None:
+        handle.scenario(marked)
     return handle
 
 
@@ -133,12 +184,25 @@ def juhe_target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
     tally = _tally(pytestconfig)
     tally.used = True
     spec = tally.spec
+    if spec.kind == "live" and not _key(pytestconfig):
+        where = _target_named_by(pytestconfig)
+        pytest.fail(f"juhe: {where} names the live API, which needs --juhe-key or JUHE_KEY")
 
     def refused(exc: Exception) -> None:
         pytest.fail(f"juhe: {exc} [--juhe-budget {tally.budget.limit}]", pytrace=False)
 
-    mock: JuheMock | None = request.getfixturevalue("juhe_mock") if spec.kind == "mock" else None
+    mock: ConfigurableMock | None = None
+    if spec.kind == "mock":
+        mock = request.getfixturevalue("juhe_mock")
     with requests.Session() as session:
+        if spec.kind == "url":  # a juhe-mock elsewhere is configured over its admin API
+            from mock_server.admin_client import AdminClient
+
+            token = os.environ.get("JUHE_MOCK_ADMIN_TOKEN") or None
+            mock = AdminClient(str(spec.base_url), token, session=session)
+            marked = _marked_scenario(request)
+            if marked is not None:
+                mock.scenario(marked)
         target: JuheTarget = JuheTarget(
             kind=spec.kind,
             base_url=mock.url if mock is not None else str(spec.base_url),

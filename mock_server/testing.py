@@ -8,16 +8,29 @@ the :class:`~contract.conformance.target.ConfigurableMock` that a ``juhe_target`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from contract import PATH
+
+from .verify import Verifying
 
 if TYPE_CHECKING:
     from contract.conformance.target import RunTally, ScenarioDocument
     from mock_server import MockServer
 
-__all__ = ["JuheMock", "count_api_calls"]
+__all__ = ["JuheMock", "count_api_calls", "merged_scenario"]
+
+
+def merged_scenario(sources: Sequence[ScenarioDocument]) -> ScenarioDocument:
+    """Several scenario sources (names, paths, documents) as one document, merged in order
+    as ``--scenarios`` merges files; one source as it is."""
+    if len(sources) == 1:
+        return sources[0]
+    from .scenario.document import load_document, merge_documents
+
+    documents = [dict(s) if isinstance(s, Mapping) else load_document(s) for s in sources]
+    return merge_documents(documents)
 
 
 def count_api_calls(server: MockServer, tally: RunTally) -> None:
@@ -25,9 +38,10 @@ def count_api_calls(server: MockServer, tally: RunTally) -> None:
     server.watch_api_calls(tally.count_mock_call)
 
 
-class JuheMock:
+class JuheMock(Verifying):
     """The session's mock server, reset for one test: ``url``, ``scenario()``, ``requests``,
-    ``usage``."""
+    ``usage``, and ``assert_called()``/``assert_not_called()`` over the requests
+    (:mod:`mock_server.verify`)."""
 
     def __init__(self, server: MockServer, tally: RunTally) -> None:
         self.server = server
@@ -43,7 +57,8 @@ class JuheMock:
         return self.server.url + PATH
 
     def scenario(self, document: ScenarioDocument) -> None:
-        """Replace the scenario (a document or a YAML/JSON path) for the rest of this test."""
+        """Replace the scenario for the rest of this test: a document, a YAML/JSON path or
+        the name of a shipped scenario (``"flaky-network"``; ``juhe-mock --list-scenarios``)."""
         self.server.configure(document)
 
     def add_rule(self, rule: Mapping[str, Any]) -> str:

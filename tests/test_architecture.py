@@ -57,6 +57,12 @@ RULES: tuple[Rule, ...] = (
     Rule("mock_server.runtime", "mock_server.web", "the runtime is state and scenario only"),
     Rule("mock_server.runtime", "flask", "the runtime is state and scenario only"),
     Rule("mock_server.web", "mock_server.serve", "no import back up a layer: serve runs web"),
+    Rule("mock_server.admin_client", "mock_server.web", "the admin client speaks HTTP only"),
+    Rule("mock_server.admin_client", "mock_server.serve", "the admin client speaks HTTP only"),
+    Rule("mock_server.admin_client", "flask", "the admin client speaks HTTP only"),
+    Rule("mock_server.verify", "mock_server.web", "verification reads journal entries only"),
+    Rule("mock_server.verify", "mock_server.state", "verification reads journal entries only"),
+    Rule("mock_server.verify", "flask", "verification reads journal entries only"),
 )  # fmt: skip
 
 #: Whether an import inside a function closes a circle too: yes, a lazy import is still a

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..keys import scrub_key
+from ..version import version_line
 from .budget import Budget
 from .canaries import Canary, CanaryError, canaries_from_env, load_canaries
 from .probe import Answer, Probe, run_probes, send, standard_probes
@@ -53,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="juhe-contract", description="Check that a server keeps the API's contract."
     )
+    parser.add_argument("--version", action="version", version=version_line("juhe-contract"))
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("check", help="probe a server and judge every answer")
     check.add_argument(

@@ -167,7 +167,8 @@ class JuheTarget:
     :param kind: ``mock``, ``url`` or ``live``.
     :param key: the key of a valid call (the suite's own for the mock).
     :param strict: judge answers as strictly as our own mock's (False for live).
-    :param mock: the in-process mock, for ``kind="mock"`` (what :meth:`scenario` configures).
+    :param mock: what :meth:`scenario` configures: the in-process mock for ``kind="mock"``,
+        or an admin client of a juhe-mock at a ``url``.
     :param on_refused: called with the :class:`~contract.conformance.budget.BudgetExceeded`
         of a call the budget refused; it must raise (the plugin fails the test).
     """
@@ -214,11 +215,14 @@ class JuheTarget:
 
     @property
     def configurable(self) -> bool:
-        """Whether :meth:`scenario` works: only for the in-process mock."""
-        return self.mock is not None
+        """Whether the test owns the target's scenario: the in-process mock, reset for each
+        test. (A ``url`` target that is a juhe-mock takes :meth:`scenario` too, through its
+        admin API, but it may be shared, and the change stays until it is reset.)"""
+        return self.mock is not None and self.kind == "mock"
 
     def scenario(self, document: ScenarioDocument) -> None:
-        """Configure the in-process mock. :raises RuntimeError: for any other target."""
+        """Configure the mock: the in-process one, or a juhe-mock at a URL (the plugin
+        gives it an admin client). :raises RuntimeError: for a target with neither."""
         if self.mock is None:
             raise RuntimeError(f"a {self.kind} target cannot be configured")
         self.mock.scenario(document)

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+from . import library
 from .compile import CompiledDocument, compile_document, compile_rule, rule_digest
 from .errors import TOO_DEEP, ConfigError, member_path
 from .model import Rule
@@ -68,7 +69,8 @@ def load_document(path: str | Path) -> dict[str, Any]:
 
 
 def compile_file(path: str | Path) -> CompiledDocument:
-    """Read, validate and compile one scenario file (YAML or JSON).
+    """Read, validate and compile one scenario file (YAML or JSON), or the shipped scenario
+    a bare name names when no such file exists (:mod:`.library`).
 
     :raises ConfigError: naming the file, the field and why.
     """
@@ -76,6 +78,13 @@ def compile_file(path: str | Path) -> CompiledDocument:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
+        if library.is_bare_name(path):  # no such file: a shipped scenario's name?
+            named = library.named_text(str(path))
+            if named is not None:
+                return compile_text(named, library.source_label(str(path)))
+            raise ConfigError(
+                source, "$", "no such file, nor a shipped scenario (juhe-mock --list-scenarios)"
+            ) from None
         raise ConfigError(source, "$", "no such file") from None
     except IsADirectoryError:
         raise ConfigError(source, "$", "a directory, not a file") from None

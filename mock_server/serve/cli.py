@@ -22,6 +22,8 @@ import socket
 import sys
 from collections.abc import Sequence
 
+from contract.version import version_line
+
 from ..config import (
     ENVIRONMENT,
     LOG_FORMATS,
@@ -32,6 +34,7 @@ from ..config import (
 )
 from .exits import EXIT_OK, fail
 from .loop import FLASK_THREADS
+from .offline import list_scenarios, validate_main
 
 __all__ = ["main"]
 
@@ -57,14 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="juhe-mock",
         description="A faithful fake of Juhe's 在网时长 sha256 (China Unicom) API.",
+        epilog="juhe-mock validate FILE... checks scenario files without serving "
+        "(juhe-mock validate --help).",
         argument_default=argparse.SUPPRESS,
     )
     add = parser.add_argument
+    add("--version", action="version", version=version_line("juhe-mock"))
     add("--host", help="address to bind (127.0.0.1)" + _env("host"))
     add("--port", type=_port, help="port (8000; 0 = a free one)" + _env("port"))
     add(
         "--scenarios", action="append", metavar="PATH",
-        help="a scenario file (YAML or JSON); repeatable, merged in order" + _env("scenarios"),
+        help="a scenario file (YAML or JSON) or a shipped scenario's name "
+        "(--list-scenarios); repeatable, merged in order" + _env("scenarios"),
     )  # fmt: skip
     add("--seed", type=int, help="seed of every choice" + _env("seed"))
     add(
@@ -113,6 +120,10 @@ def _parser() -> argparse.ArgumentParser:
         "one Redis each take their own (default: 'default')" + _env("namespace"),
     )  # fmt: skip
     add(
+        "--list-scenarios", action="store_true", default=False,
+        help="list the shipped scenarios (--scenarios NAME) and exit",
+    )  # fmt: skip
+    add(
         "--print-schema", action="store_true", default=False,
         help="print the scenario document's JSON Schema and exit",
     )  # fmt: skip
@@ -125,7 +136,12 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the mock until SIGTERM/SIGINT; returns the exit status."""
-    given = vars(_parser().parse_args(argv))
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["validate"]:
+        return validate_main(args[1:])
+    given = vars(_parser().parse_args(args))
+    if given.pop("list_scenarios"):
+        return list_scenarios()
     if given.pop("print_schema"):
         from ..scenario.schema import SCENARIO_SCHEMA
 

@@ -9,6 +9,7 @@ and the bytes on the wire cannot drift apart between them; each path only turns 
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,16 +76,44 @@ class Reply:
     delay: float = 0.0
 
 
+#: Parameter names the journal shows as they are: the API's own, and short names of letters
+#: (no digit: a name that is a phone number or a hex key is shown as ``OTHER_NAME``).
+_API_NAMES = frozenset({"key", "mobile", "callback"})
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z_.-]{0,31}")
+OTHER_NAME = "<other>"
+#: The most parameter names one journal entry lists.
+MAX_NAMES = 16
+
+
+def _names(call: Call) -> list[str]:
+    """The parameter names sent, as the journal may show them (never a key or a number)."""
+    if _API_NAMES.issuperset(call.params):  # the usual request: nothing to judge
+        return list(call.params)
+    shown = []
+    for name in call.params[:MAX_NAMES]:
+        plain = name in _API_NAMES or (
+            _PLAIN_NAME.fullmatch(name) is not None and not (call.key and call.key in name)
+        )
+        shown.append(name if plain else OTHER_NAME)
+    if len(call.params) > MAX_NAMES:
+        shown.append(f"<{len(call.params) - MAX_NAMES} more>")
+    return shown
+
+
 def _record(
-    runtime: MockRuntime, decision: Decision, started: float, method: str, ip: str | None
+    runtime: MockRuntime, call: Call, decision: Decision, started: float, ip: str | None
 ) -> None:
     fault = decision.fault.kind.value if decision.fault is not None else None
     entry: dict[str, Any] = {
         "time": _stamp(runtime.clock()),
-        "method": method,
+        "method": call.method,
+        "path": call.path,
         "ip": ip,
         "key": decision.key_fp,
+        "key_from": call.key_from,
         "mobile": decision.mobile_hash,
+        "params": _names(call),
+        "content_type": call.content_type,
         "outcome": {"error_code": decision.error_code, "code": decision.tenure, "fault": fault},
         "billable": decision.billable,
         "rule": decision.rule,
@@ -120,7 +149,7 @@ def answer(
     if decision.billable and decision.key_fp is not None and decision.tenure is not None:
         runtime.store.ledger_add(decision.key_fp, decision.tenure)
     payload, content_type = wrap(render(decision, orderid), callback)
-    _record(runtime, decision, started, call.method, ip)
+    _record(runtime, call, decision, started, ip)
     if decision.fault is None:
         return Reply(payload, content_type, delay=decision.latency)
     fault = apply_fault(decision.fault, payload, content_type, wait or runtime.pause)

@@ -30,7 +30,7 @@ from ..engine import Call
 from ..runtime import MockRuntime
 from .answer import Reply, answer
 from .bridge import Bridge, Message
-from .params import FORM, add_body, mimetype_of, parse_query
+from .params import FORM, add_body, body_type, key_from, mimetype_of, parse_query
 from .setup import is_remote
 
 if TYPE_CHECKING:
@@ -173,8 +173,16 @@ class MockAsgi:
     ) -> None:
         client = scope.get("client")
         ip = client[0] if client else None
-        call = Call(scope["method"], values.get("key"), values.get("mobile"), ip or "",
-                    _Headers(scope["headers"]))  # fmt: skip
+        query = scope["query_string"]
+        content_type = _header(scope, b"content-type")
+        call = Call(
+            scope["method"], values.get("key"), values.get("mobile"), ip or "",
+            _Headers(scope["headers"]),
+            key_from=key_from(query.decode("latin-1"), values) if query else (
+                "form" if "key" in values else "absent"),
+            params=tuple(values),
+            content_type=body_type(content_type.decode("latin-1")) if content_type else None,
+        )  # fmt: skip
         intervals: list[float] = []
         try:
             if self._offload:

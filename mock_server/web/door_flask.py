@@ -15,7 +15,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from ..engine import Call
 from ..runtime import MockRuntime
 from .answer import answer, waiter
-from .params import api_params
+from .params import api_params, body_type, key_from
 from .wire import CONTENT_TYPE, api_error_bytes
 
 __all__ = ["EXTENSION", "api_error", "query"]
@@ -41,7 +41,11 @@ def query() -> Response:
     except RequestEntityTooLarge:
         return api_error(413, "请求体过大")
     ip = req.remote_addr
-    call = Call(req.method, values.get("key"), values.get("mobile"), ip or "", req.headers)
+    call = Call(
+        req.method, values.get("key"), values.get("mobile"), ip or "", req.headers,
+        key_from=key_from(req.environ.get("QUERY_STRING", ""), values), params=tuple(values),
+        content_type=body_type(req.environ.get("CONTENT_TYPE")), path=req.path,
+    )  # fmt: skip
     wait = waiter(req.environ, runtime)
     reply = answer(runtime, call, ip, values.get("callback"), started, wait)
     wait(reply.delay)

@@ -26,7 +26,15 @@ from contract import PATH
 
 from ..engine import Call
 from .answer import answer, waiter
-from .params import FORM, add_body, mimetype_of, parse_query, query_params
+from .params import (
+    FORM,
+    add_body,
+    body_type,
+    key_from,
+    mimetype_of,
+    parse_query,
+    query_params,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -58,17 +66,21 @@ class FastPath:
         method = environ.get("REQUEST_METHOD")
         if method == "GET":
             values = query_params(environ.get("QUERY_STRING", ""))
+            source = "query" if "key" in values else "absent"
         elif method == "POST":
             body = self._form_body(environ)
             if body is None:
                 return self.inner(environ, start_response)
             values = add_body(query_params(environ.get("QUERY_STRING", "")), body)
+            source = key_from(environ.get("QUERY_STRING", ""), values)
         else:
             return self.inner(environ, start_response)
         ip = environ.get("REMOTE_ADDR")
         call = Call(
-            method, values.get("key"), values.get("mobile"), ip or "", EnvironHeaders(environ)
-        )
+            method, values.get("key"), values.get("mobile"), ip or "", EnvironHeaders(environ),
+            key_from=source, params=tuple(values),
+            content_type=body_type(environ.get("CONTENT_TYPE")),
+        )  # fmt: skip
         runtime = self.app.extensions[self._extension]
         wait = waiter(environ, runtime)
         try:

@@ -18,7 +18,16 @@ from contract import FORM_CONTENT_TYPE
 if TYPE_CHECKING:
     from flask import Request
 
-__all__ = ["FORM", "add_body", "api_params", "mimetype_of", "parse_query", "query_params"]
+__all__ = [
+    "FORM",
+    "add_body",
+    "api_params",
+    "body_type",
+    "key_from",
+    "mimetype_of",
+    "parse_query",
+    "query_params",
+]
 
 FORM = FORM_CONTENT_TYPE
 _ERRORS = "mock_server.percent"
@@ -91,3 +100,20 @@ def api_params(request: Request) -> dict[str, str]:
     else:
         return values
     return add_body(values, body)
+
+
+def key_from(query_string: str, values: dict[str, str]) -> str:
+    """Where the key of ``values`` came from, for the journal: ``query``, ``form`` or
+    ``absent`` (the query string's value wins, as in :func:`add_body`)."""
+    if "key" not in values:
+        return "absent"
+    if not query_string:  # the common form POST: nothing to parse again
+        return "form"
+    return "query" if "key" in query_params(query_string) else "form"
+
+
+def body_type(content_type: str | None) -> str | None:
+    """A request's body media type for the journal: lower case, no parameters, bounded."""
+    if not content_type:
+        return None
+    return mimetype_of(content_type)[:100] or None

@@ -119,3 +119,71 @@ def test_schemathesis_rejects_broken_answers(body: dict[str, Any]) -> None:
     response = _answering(body)
     for result in _schema().get_all_operations():
         assert not result.ok().is_valid_response(response)
+
+
+# --- the single-file bundle (contract/openapi.bundled.json) -----------------------------
+
+BUNDLED = Path(contract.__file__).parent / documents.BUNDLED_OPENAPI
+
+
+def _bundled() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(BUNDLED.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _refs(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        found = [value["$ref"]] if isinstance(value.get("$ref"), str) else []
+        return found + [r for v in value.values() for r in _refs(v)]
+    if isinstance(value, list):
+        return [r for v in value for r in _refs(v)]
+    return []
+
+
+def test_committed_bundle_equals_catalogue_build() -> None:
+    built = documents.dump_bundled_openapi(documents.build_bundled_openapi())
+    assert BUNDLED.read_text(encoding="utf-8") == built, "run `python -m contract.documents`"
+
+
+def test_bundle_has_no_relative_ref_and_every_ref_resolves() -> None:
+    bundle = _bundled()
+    refs = _refs(bundle)
+    assert refs and all(ref.startswith("#/") for ref in refs), [r for r in refs if r[:2] != "#/"]
+    for ref in refs:
+        node: Any = bundle
+        for step in ref[2:].split("/"):
+            node = node[step]  # a KeyError names the broken pointer
+        assert isinstance(node, dict)
+
+
+def test_bundle_is_valid_3_1_on_its_own() -> None:
+    validate_spec(_bundled())  # no base URI: nothing outside the document to follow
+
+
+def test_bundle_holds_the_same_schemas_and_operations() -> None:
+    bundle = _bundled()
+    assert set(bundle["components"]["schemas"]) == set(documents.SCHEMA_NAMES)
+    assert bundle["components"]["examples"] == EXAMPLES
+    assert sorted(bundle["paths"][PATH]) == ["get", "post"]
+    split = DOCUMENT["paths"][PATH]["get"]["parameters"]
+    assert [p["name"] for p in bundle["paths"][PATH]["get"]["parameters"]] == [
+        p["name"] for p in split
+    ]
+
+
+def test_the_key_has_a_security_scheme_in_both_documents() -> None:
+    for document in (DOCUMENT, _bundled()):
+        scheme = document["components"]["securitySchemes"][documents.SECURITY_SCHEME]
+        assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "query", "key")
+        assert "security" not in document  # described, not applied: see documents._key_scheme
+
+
+@pytest.mark.parametrize("name", ["tenure_3", "error_10001", "error_234802"])
+def test_schemathesis_takes_the_bundle_as_a_plain_dict(name: str) -> None:
+    loaded = schemathesis.openapi.from_dict(_bundled())
+    operations = [result.ok() for result in loaded.get_all_operations()]
+    assert sorted(op.method.upper() for op in operations) == ["GET", "POST"]
+    response = _answering(EXAMPLES[name]["value"])
+    for operation in operations:
+        assert operation.is_valid_response(response)
+        assert not operation.is_valid_response(_answering({"error_code": 0}))

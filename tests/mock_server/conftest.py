@@ -14,8 +14,10 @@ import requests
 from contract import PATH, mobile_sha256
 from contract.validate import validate
 from mock_server import MockServer
+from mock_server.scenario import library
 
-SCENARIOS = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios"
+#: The shipped named scenarios (package data; fixtures/scenarios links here).
+SCENARIOS = Path(library.__file__).parent / "named"
 JSON_TYPE = "application/json;charset=utf-8"
 
 

@@ -10,6 +10,8 @@ import pytest
 from contract.documents import MAGIC_BEGIN, MAGIC_END, magic_table_markdown
 from mock_server.scenario.document import parse_document
 
+from .conftest import SCENARIOS
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SECTION = README[README.index("<!-- section: mock -->") : README.index("<!-- /section: mock -->")]
@@ -39,7 +41,9 @@ def test_scenario_examples_in_docs_are_valid(where: str, text: str) -> None:
     parse_document(text, where)
 
 
-def test_docs_table_lists_every_fixture() -> None:
+def test_docs_table_lists_every_shipped_scenario() -> None:
     text = (ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8")
-    for path in sorted((ROOT / "fixtures" / "scenarios").glob("*.yaml")):
-        assert f"`{path.name}`" in text
+    paths = sorted(SCENARIOS.glob("*.yaml"))
+    assert len(paths) == 8
+    for path in paths:
+        assert f"| `{path.stem}` |" in text

@@ -1,4 +1,4 @@
-"""Each ready scenario in fixtures/scenarios/ does what its header says."""
+"""Each shipped scenario (mock_server/scenario/named/) does what its header says."""
 
 from __future__ import annotations
 

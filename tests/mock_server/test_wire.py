@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -24,7 +23,7 @@ from mock_server.state.orderids import OrderIds
 from mock_server.state.store import InMemoryStore
 from mock_server.web.wire import encode, jsonp, render
 
-from .conftest import check_body
+from .conftest import SCENARIOS, check_body
 
 ORDERID = re.compile(r"J(\d{14})(\d{4})")
 HASHES = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
@@ -152,7 +151,7 @@ print(json.dumps({
 def test_choices_are_the_same_in_every_process_whatever_its_hash_seed() -> None:
     # Same answers across restarts, processes and machines: nothing may depend on Python's
     # per-process str hash (PYTHONHASHSEED), on set order or on a process-wide random.
-    chaos = Path(__file__).resolve().parents[2] / "fixtures" / "scenarios" / "chaos.yaml"
+    chaos = SCENARIOS / "chaos.yaml"
     runs = []
     for hash_seed in ["0", "1", "4242"]:
         env = {**os.environ, "PYTHONHASHSEED": hash_seed}

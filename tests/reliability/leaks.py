@@ -69,10 +69,13 @@ def worth_watching(secret: str) -> bool:
 @functools.cache
 def _package_source() -> str:
     root = Path(__file__).resolve().parents[2]
+    # The shipped scenarios are the packages' own text too: a key a named scenario defines
+    # ("trial-key") shows in its description, which --list-scenarios prints.
     return "\x00".join(
         path.read_text(encoding="utf-8")
         for package in ("contract", "mock_server", "client")
-        for path in sorted((root / package).rglob("*.py"))
+        for pattern in ("*.py", "*.yaml")
+        for path in sorted((root / package).rglob(pattern))
     )
 
 

@@ -46,10 +46,12 @@ def write_scenario(tmp_path: Path, name: str, document: dict[str, Any]) -> Path:
 
 
 def run_pytest(
-    *args: str, cwd: Path = ROOT, timeout: float = 240
+    *args: str, cwd: Path = ROOT, timeout: float = 240, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """pytest in a subprocess of this interpreter (the plugin loads by its entry point)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUHE_", "PYTEST_"))}
+    """pytest in a subprocess of this interpreter (the plugin loads by its entry point),
+    without the caller's ``JUHE_*`` variables; ``env`` adds some back."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("JUHE_", "PYTEST_"))}
+    env = {**clean, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,

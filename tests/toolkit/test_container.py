@@ -9,13 +9,16 @@ the build context small. Building and running the image happens in CI (ci.yml).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from mock_server import MockServer
+from mock_server.serve.healthcheck import arguments, health_url, main
 
 from .conftest import ROOT
 
@@ -79,25 +82,71 @@ def _healthcheck_command() -> list[str]:
     return exec_form(command)
 
 
+def _entrypoint() -> list[str]:
+    (entry,) = [exec_form(args) for word, args in final_stage() if word == "ENTRYPOINT"]
+    return entry
+
+
+def test_healthcheck_is_the_module_that_follows_the_servers_arguments() -> None:
+    assert _healthcheck_command() == ["python", "-m", "mock_server.serve.healthcheck"]
+
+
 def test_healthcheck_polls_admin_health_on_loopback() -> None:
-    command = _healthcheck_command()
-    assert command[:2] == ["python", "-c"]
-    assert "http://127.0.0.1:8000/__admin/health" in command[2]
+    # The ENTRYPOINT alone: the port it sets, on loopback (it binds every address).
+    url, token = health_url(arguments(_entrypoint()), {})
+    assert (url, token) == ("http://127.0.0.1:8000/__admin/health", None)
 
 
-@pytest.mark.parametrize("token", [None, "t0k3n"])
-def test_healthcheck_command_succeeds_against_a_running_mock(token: str | None) -> None:
-    code = _healthcheck_command()[2]
-    env = {"PATH": "", **({"JUHE_MOCK_ADMIN_TOKEN": token} if token else {})}
+@pytest.mark.parametrize(
+    ("cmdline", "environ", "expected"),
+    [
+        # `docker run juhe-mock --port 8010`: the later --port wins, as in the server.
+        (["juhe-mock", "--host", "0.0.0.0", "--port", "8000", "--port", "8010"], {}, 8010),
+        # A console script started through its shebang shows the interpreter first.
+        (["/usr/local/bin/python", "/usr/local/bin/juhe-mock", "--port=8020"], {}, 8020),
+        (["python", "-m", "mock_server", "--seed", "1"], {"JUHE_MOCK_PORT": "8030"}, 8030),
+        (["juhe-mock", "--port", "8040"], {"JUHE_MOCK_PORT": "8030"}, 8040),
+    ],
+)
+def test_healthcheck_follows_the_port_the_server_was_given(
+    cmdline: list[str], environ: dict[str, str], expected: int
+) -> None:
+    url, _ = health_url(arguments(cmdline), environ)
+    assert url == f"http://127.0.0.1:{expected}/__admin/health"
+
+
+def _cmdline_file(tmp_path: Path, *args: str) -> Path:
+    path = tmp_path / "cmdline"
+    path.write_bytes(b"\0".join(a.encode() for a in ("/usr/local/bin/juhe-mock", *args)) + b"\0")
+    return path
+
+
+@pytest.mark.parametrize("how", [None, "argument", "environment"])
+def test_healthcheck_command_succeeds_against_a_running_mock(
+    tmp_path: Path, how: str | None
+) -> None:
+    token = "t0k3n-health" if how else None
+    environ = {"JUHE_MOCK_ADMIN_TOKEN": token} if how == "environment" and token else {}
     with MockServer(admin_token=token) as mock:
-        probe = code.replace("http://127.0.0.1:8000", mock.url)
-        done = subprocess.run([sys.executable, "-c", probe], env=env, timeout=30, check=False)
+        args = [*_entrypoint()[1:], "--port", str(mock.port)]
+        if how == "argument" and token:
+            args += ["--admin-token", token]
+        cmdline = _cmdline_file(tmp_path, *args)
+        assert main(str(cmdline), environ) == 0
+        # As the container runs it: a process of its own, `python -m`-style.
+        probe = "import sys; from mock_server.serve.healthcheck import main; "
+        probe += "sys.exit(main(sys.argv[1]))"
+        env = {**os.environ, **environ}
+        env.pop("JUHE_MOCK_PORT", None)
+        done = subprocess.run(
+            [sys.executable, "-c", probe, str(cmdline)], env=env, timeout=60, check=False
+        )
         assert done.returncode == 0
-    # And it fails when nothing answers (the server is stopped now).
-    failed = subprocess.run(
-        [sys.executable, "-c", probe], env=env, capture_output=True, timeout=30, check=False
-    )
-    assert failed.returncode != 0
+        if token:  # without the token the admin API refuses, and the check fails
+            assert main(str(_cmdline_file(tmp_path, "--port", str(mock.port))), {}) == 1
+    # And it fails when nothing answers (the server is stopped now), saying only why.
+    assert main(str(cmdline), environ) == 1
+    assert main(str(tmp_path / "absent"), {}) == 1
 
 
 def test_dockerignore_keeps_the_context_small() -> None:
