@@ -1,8 +1,10 @@
 """The admin API under ``/__admin``: health, journal, usage, reset and scenarios.
 
-Only loopback clients may use it, unless the mock was started with an admin token; then
-every admin request must carry it (``Authorization: Bearer <token>`` or
-``X-Admin-Token: <token>``), compared in constant time. JSON in and out; bad input gets a
+Only loopback clients may use it (an IPv4-mapped ``::ffff:127.0.0.1`` is loopback too),
+unless the mock was started with an admin token; then every admin request must carry it
+(``Authorization: Bearer <token>``, the scheme in any case, or ``X-Admin-Token: <token>``),
+compared as bytes in constant time: a header that is not UTF-8 is just a wrong token, and
+a non-ASCII token matches the UTF-8 bytes a client sends. JSON in and out; bad input gets a
 400 with a message naming the field and why.
 """
 
@@ -18,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 
 from ..runtime import MockRuntime
 from ..scenario.errors import ConfigError
+from ..scenario.model import normal_ip
 from .door_flask import EXTENSION
 from .wire import CONTENT_TYPE, encode
 
@@ -41,9 +44,26 @@ def _runtime() -> MockRuntime:
 
 def _is_loopback(address: str | None) -> bool:
     try:
-        return address is not None and ipaddress.ip_address(address).is_loopback
+        return address is not None and ipaddress.ip_address(normal_ip(address)).is_loopback
     except ValueError:
         return False
+
+
+def _raw(value: str) -> bytes:
+    """A header's bytes as the client sent them: WSGI carries them as latin-1 text (a server
+    that decoded them otherwise gets their UTF-8, lone surrogates kept, never an error)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+
+
+def _given_token() -> bytes:
+    """The token the request carries: ``Authorization: Bearer`` (any case) first."""
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return _raw(credentials.strip(" \t"))
+    return _raw(request.headers.get("X-Admin-Token", ""))
 
 
 @admin.before_request
@@ -53,11 +73,7 @@ def _guard() -> Response | None:
         if _is_loopback(request.remote_addr):
             return None
         return _error(403, "forbidden", "the admin API answers loopback clients only")
-    given = request.headers.get("X-Admin-Token", "")
-    bearer = request.headers.get("Authorization", "")
-    if bearer.startswith("Bearer "):
-        given = bearer[len("Bearer ") :]
-    if hmac.compare_digest(given.encode("utf-8", "replace"), token.encode("utf-8")):
+    if hmac.compare_digest(_given_token(), token.encode("utf-8", "surrogatepass")):
         return None
     return _error(401, "unauthorized", "a valid admin token is required")
 

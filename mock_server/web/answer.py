@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from contract.clock import BEIJING
 
 from ..engine import Call, Decision
 from ..runtime import MockRuntime
+from ..scenario.model import normal_ip
 from .faults import FaultResponse, apply_fault
 from .wire import render, wrap
 
@@ -94,6 +95,11 @@ def answer(
     :param ip: the client address as the journal shows it (None when the server gave none).
     :param started: ``time.perf_counter()`` when the request arrived, for ``latency_ms``.
     """
+    if ip is not None and ip.startswith("::") and normal_ip(ip) != ip:
+        # An IPv4 client of a dual-stack socket: its IPv4 address for every model and the
+        # journal (normalised here, once, for every door).
+        ip = normal_ip(ip)
+        call = replace(call, ip=ip)
     decision = runtime.engine.decide(call)
     orderid = None
     if decision.tenure is not None:
