@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from ..runtime import MockRuntime
 from ..scenario.errors import ConfigError
 from ..scenario.model import normal_ip
+from ..scenario.parse import parse_json, plain
 from .door_flask import EXTENSION
 from .wire import CONTENT_TYPE, encode
 
@@ -82,17 +82,19 @@ def _with_body(change: Callable[[MockRuntime, dict[str, Any]], Response]) -> Res
     """Apply ``change`` to the request's JSON object, or answer 400 saying what is wrong.
 
     The body is read whatever its Content-Type (``curl -d`` sends a form type), and parsed
-    here, where a body nested too deeply is a 400 like any other bad body.
+    as a scenario file is (a duplicated key, a 5,000-digit number, nesting too deep: each a
+    400 like any other bad body).
     """
     try:
-        data = json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError) as exc:
-        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        data = parse_json(request.get_data(cache=False), "request body")
+    except ConfigError as error:
+        why = f"{error.path}: {error.why}" if error.path != "$" else error.why
         return _error(400, "bad_request", f"the body must be a JSON document: {why}")
     if not isinstance(data, dict):
         return _error(400, "bad_request", "$: the body must be a JSON object")
     try:
-        return change(_runtime(), data)
+        # Checked here, before any copy could lose what the parser marked (a key twice).
+        return change(_runtime(), plain(data, "request body"))
     except ConfigError as error:
         return _error(400, "invalid_scenario", f"{error.path}: {error.why}")
 
