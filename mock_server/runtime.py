@@ -49,7 +49,9 @@ class MockRuntime:
 
     def __init__(self, config: MockConfig, store: Store | None = None) -> None:
         self.config = config
-        self.store: Store = store or config.store or InMemoryStore(config.journal_size)
+        self.store: Store = (
+            store or config.store or InMemoryStore(config.journal_size, config.ledger_keys)
+        )
         self.clock = config.clock
         self.started = config.clock()
         self._loaded = [

@@ -91,6 +91,16 @@ def _parser() -> argparse.ArgumentParser:
         "one Redis each take their own (default: 'default')" + _env("namespace"),
     )  # fmt: skip
     add(
+        "--redis-timeout-s", type=float, metavar="SECONDS",
+        help="the longest one Redis command may take; then the request gets a 503 "
+        "(default 1.0)" + _env("redis_timeout_s"),
+    )  # fmt: skip
+    add(
+        "--ledger-keys", type=int, metavar="N",
+        help="key fingerprints the ledger counts one by one; the rest share one bucket "
+        "(default 1000)" + _env("ledger_keys"),
+    )  # fmt: skip
+    add(
         "--print-schema", action="store_true", default=False,
         help="print the scenario document's JSON Schema and exit",
     )  # fmt: skip

@@ -28,7 +28,7 @@ from ..config import MockConfig
 from ..runtime import MockRuntime
 from ..state.connect import open_store
 from ..state.lanes import LaneStore
-from ..state.store import InMemoryStore, Store, failures_of
+from ..state.store import InMemoryStore, StateUnavailable, Store, failures_of
 from .admin import admin, refuse_per_worker
 from .door_flask import EXTENSION, api_error, query
 from .door_raw import FastPath
@@ -68,6 +68,8 @@ def _state_failed(store: Store) -> Any:
 
     def failed(error: Exception) -> Response:
         message = f"{held} failed: {type(error).__name__}"
+        if isinstance(error, StateUnavailable):  # its message never holds a password
+            message += f": {error}"
         if request.path != PATH:
             body = {"error": "state_unavailable", "message": message}
             return Response(encode(body), status=503, content_type=CONTENT_TYPE)
@@ -85,10 +87,16 @@ def _store(settings: MockConfig) -> Store:
     """
     if settings.store is not None:
         return settings.store
-    opened = open_store(settings.state, settings.namespace, journal_size=settings.journal_size)
+    opened = open_store(
+        settings.state,
+        settings.namespace,
+        journal_size=settings.journal_size,
+        ledger_keys=settings.ledger_keys,
+        timeout_s=settings.redis_timeout_s,
+    )
     if opened is not None:
         return opened
-    memory = InMemoryStore(journal_size=settings.journal_size)
+    memory = InMemoryStore(journal_size=settings.journal_size, ledger_keys=settings.ledger_keys)
     if settings.workers > 1 and settings.lane_dir is not None:
         return LaneStore(memory, settings.lane_dir, settings.workers)
     return memory
