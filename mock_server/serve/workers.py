@@ -5,8 +5,11 @@ granian is a pre-fork server written in Rust, chosen over gunicorn by measuremen
 and compiled, the Redis connection tried, memory state checked for honesty), prints the
 address line once a worker listens, and hands the port to granian, which forks the
 workers. A forked worker serves the master's app as it is (nothing is read or compiled
-again); a worker started fresh (the ``spawn`` start method) builds the same app from the
-settings passed in the environment (:data:`SETTINGS_ENV`).
+again); a worker started fresh (the ``spawn`` or ``forkserver`` start method) builds the
+same app from the settings in a file only this user can read, named by
+:data:`SETTINGS_ENV` and removed when the server stops: the admin token and a Redis
+password never sit in a worker's environment, which other processes of the user (and
+``/proc/PID/environ``) can read.
 
 Where the state lives decides what is allowed:
 
@@ -42,10 +45,10 @@ from .cut import WSGIApp, drop_aware
 from .exits import EXIT_USAGE, fail
 from .logs import configure_logging
 
-__all__ = ["SETTINGS_ENV", "serve_workers", "stateful_features", "worker_app"]
+__all__ = ["SETTINGS_ENV", "serve_workers", "stateful_features", "worker_app", "worker_config"]
 
-#: The environment variable that carries the settings (JSON) to spawned workers.
-SETTINGS_ENV = "JUHE_MOCK_WORKER_SETTINGS"
+#: The environment variable that names the settings file (JSON, mode 0600) of spawned workers.
+SETTINGS_ENV = "JUHE_MOCK_WORKER_SETTINGS_FILE"
 
 #: The master's app, built before granian forks: a forked worker serves it as it is.
 _MASTER_APP: Any = None
@@ -81,13 +84,28 @@ def stateful_features(scenario: Scenario) -> list[str]:
     return found
 
 
+def worker_config() -> MockConfig:
+    """The master's settings, read from the file :data:`SETTINGS_ENV` names."""
+    with open(os.environ[SETTINGS_ENV], encoding="utf-8") as settings:
+        return MockConfig.from_json(settings.read())
+
+
+def _write_settings(config: MockConfig) -> str:
+    """The settings in a new file readable by this user only (in a folder of its own)."""
+    path = os.path.join(tempfile.mkdtemp(prefix="juhe-mock-settings-"), "settings.json")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(config.to_json())
+    return path
+
+
 def worker_app() -> WSGIApp:
     """The app of one worker (granian calls this in each worker process)."""
     from ..web.app import create_app, runtime_of
 
     app = _MASTER_APP
     if app is None:  # not forked from the master: build the same app from its settings
-        app = create_app(MockConfig.from_json(os.environ[SETTINGS_ENV]))
+        app = create_app(worker_config())
     flush_logs = configure_logging(runtime_of(app).config.log_format)
     runtime = runtime_of(app)
 
@@ -181,6 +199,7 @@ def serve_workers(config: MockConfig) -> int:
     several_in_memory = config.state is None and config.workers > 1
     lane_dir = tempfile.mkdtemp(prefix="juhe-mock-lanes-") if several_in_memory else None
     config = replace(config, port=port, lane_dir=lane_dir)
+    settings: str | None = None
     try:
         try:
             app = create_app(config)  # every file read and compiled before any worker starts
@@ -196,11 +215,13 @@ def serve_workers(config: MockConfig) -> int:
                     EXIT_USAGE,
                 )
         _MASTER_APP = app
-        os.environ[SETTINGS_ENV] = config.to_json()
+        settings = os.environ[SETTINGS_ENV] = _write_settings(config)
         return _run_granian(config)
     finally:
         _MASTER_APP = None
-        os.environ.pop(SETTINGS_ENV, None)
+        if settings is not None:
+            os.environ.pop(SETTINGS_ENV, None)
+            shutil.rmtree(os.path.dirname(settings), ignore_errors=True)
         if lane_dir is not None:
             shutil.rmtree(lane_dir, ignore_errors=True)
 
