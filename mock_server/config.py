@@ -6,8 +6,9 @@ mock does not, so that a test's mock never changes with the shell it runs in), t
 command line's arguments, then an explicit mapping. A value that cannot be used is a
 :class:`SettingsError` naming where it came from (``JUHE_MOCK_PORT: ...``, ``--port: ...``).
 
-The settings travel to granian's worker processes as JSON (:meth:`MockConfig.to_json`);
-what cannot travel (a ready ``store``, a ``clock``) is for in-process mocks only.
+The settings travel to granian's worker processes as JSON (:meth:`MockConfig.to_json`, in
+a file only the user can read); what cannot travel (a ready ``store``, a ``clock``) is for
+in-process mocks only.
 """
 
 from __future__ import annotations
