@@ -96,7 +96,16 @@ def _settle(
         runtime.store.settle(entry, bill)
         return decision, entry
     refused = decision.quota_refused()
-    refused_entry = _entry(runtime, refused, started, method, ip)
+    refused_entry = {  # the same request, answered 10012/10013 instead
+        **entry,
+        "outcome": {
+            "error_code": refused.error_code,
+            "code": None,
+            "fault": entry["outcome"]["fault"],
+        },
+        "billable": False,
+        "step": refused.step,
+    }
     if runtime.store.settle(entry, bill, (claim.counter, claim.limit), refused_entry):
         return decision, entry
     return refused, refused_entry
