@@ -11,9 +11,10 @@ truth never imports it.
 
 from __future__ import annotations
 
+import sys
+import types
 from typing import TYPE_CHECKING, Any
 
-from . import schemas
 from .bodies import error_body, success_body
 from .codes import (
     BASE_URL,
@@ -36,20 +37,50 @@ from .keys import KEY_PLACEHOLDER, key_digest, key_fingerprint, scrub_key
 from .magic import MAGIC_BY_HASH, MAGIC_NUMBERS, MagicNumber, magic_number
 from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CALLBACK_PATTERN, JSONP_CONTENT_TYPE
 from .numbers import CUCC_PREFIXES, is_mobile_sha256, mobile_sha256, normalize_mobile
-from .validate import Report, Violation, validate, validate_report
 
 if TYPE_CHECKING:
-    from . import strategies
+    from . import schemas, strategies
+    from .validate import Report, Violation, validate, validate_report
+
+#: Names imported on first use, and where they live. The strategies import Hypothesis,
+#: the schemas and ``validate`` import jsonschema: the mock answering a request needs
+#: none of them, and its start-up should not pay for them (``docs/architecture.md``).
+_LAZY = {
+    "schemas": None,
+    "strategies": None,
+    "Report": "validate",
+    "Violation": "validate",
+    "validate": "validate",
+    "validate_report": "validate",
+}
+
+
+class _Package(types.ModuleType):
+    """``contract`` itself. Importing the submodule ``contract.validate`` binds it on the
+    package; the package's ``validate`` is and stays that module's function (as when it was
+    imported eagerly), whichever is imported first."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "validate" and isinstance(value, types.ModuleType):
+            value = value.validate
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:
-    # The strategies import Hypothesis; ``import contract`` in the mock and the client
-    # does not pay for that until someone asks for ``contract.strategies``.
-    if name == "strategies":
-        import importlib
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-        return importlib.import_module(".strategies", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    home = _LAZY[name]
+    if home is None:
+        value: Any = importlib.import_module(f".{name}", __name__)
+    else:
+        value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [

@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_MAX_CONTENT_LENGTH",
     "DEFAULT_REDIS_TIMEOUT_S",
     "ENVIRONMENT",
+    "RETIRED_SERVERS",
     "SERVERS",
     "MockConfig",
     "ScenarioSource",
@@ -46,7 +47,22 @@ DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
 #: How long one Redis command may take before the request gets a 503 (state/redis_store.py).
 DEFAULT_REDIS_TIMEOUT_S = 1.0
 SERVERS = ("granian", "waitress")
+#: Servers the mock no longer runs on, and why (``juhe-mock`` exits 2 with the message).
+RETIRED_SERVERS = {
+    "waitress": (
+        "--server waitress is retired: it gave every connection a thread, so idle clients, "
+        "stalled bodies and delayed answers stopped service for the others. The default "
+        "(granian's event loop) serves every case waitress did; see docs/architecture.md, "
+        "'Serving'"
+    ),
+}
 LOG_FORMATS = ("text", "json")
+#: Seconds a stop waits for the answers in flight before it cuts their waits short.
+DEFAULT_DRAIN_TIMEOUT = 3.0
+#: Seconds a client has to send a request's body once its headers are in.
+DEFAULT_BODY_TIMEOUT = 10.0
+#: Seconds a client has to send a request's headers, and a kept-alive connection may idle.
+DEFAULT_IDLE_TIMEOUT = 10.0
 
 
 class SettingsError(ValueError):
@@ -85,7 +101,7 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
-def _seconds(value: Any) -> float:
+def _redis_timeout(value: Any) -> float:
     try:
         seconds = float(value)
     except (TypeError, ValueError):
@@ -102,6 +118,16 @@ def _token(value: Any) -> str | None:
         # An empty token would mean "no token" to one reader and "open to all" to another.
         raise ValueError("an empty admin token protects nothing; give a token or none")
     return value
+
+
+def _seconds(value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number of seconds") from None
+    if not 0 < number <= 3600 or number != number:
+        raise ValueError("must be more than 0 and at most 3600 seconds")
+    return number
 
 
 def _optional_at_least_one(value: Any) -> int | None:
@@ -142,8 +168,11 @@ _SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "log_format": ("JUHE_MOCK_LOG_FORMAT", _choice(LOG_FORMATS)),
     "journal_size": ("JUHE_MOCK_JOURNAL_SIZE", _at_least_one),
     "ledger_keys": ("JUHE_MOCK_LEDGER_KEYS", _at_least_one),
-    "redis_timeout_s": ("JUHE_MOCK_REDIS_TIMEOUT_S", _seconds),
+    "redis_timeout_s": ("JUHE_MOCK_REDIS_TIMEOUT_S", _redis_timeout),
     "max_content_length": ("JUHE_MOCK_MAX_CONTENT_LENGTH", _at_least_one),
+    "drain_timeout": ("JUHE_MOCK_DRAIN_TIMEOUT", _seconds),
+    "body_timeout": ("JUHE_MOCK_BODY_TIMEOUT", _seconds),
+    "idle_timeout": ("JUHE_MOCK_IDLE_TIMEOUT", _seconds),
     "store": (None, lambda value: value),
     "clock": (None, lambda value: value),
     "lane_dir": (None, _optional_text),
@@ -165,7 +194,10 @@ class MockConfig:
     (requests kept), ``ledger_keys`` (key fingerprints the ledger counts one by one, the
     rest in one bucket). The admin API: ``admin_token``. How it is served (``juhe-mock``):
     ``host``, ``port``, ``server``, ``threads`` (None: the server's default), ``workers``,
-    ``log_format``, ``max_content_length``. ``clock``: time for every window and orderid.
+    ``log_format``, ``max_content_length``; how long a stop waits for the answers in flight
+    (``drain_timeout``), a body may take (``body_timeout``), headers may take and a
+    kept-alive connection may idle (``idle_timeout``), in seconds. ``clock``: time for
+    every window and orderid.
     """
 
     scenarios: Sequence[ScenarioSource] = ()
@@ -184,6 +216,9 @@ class MockConfig:
     workers: int = 1
     log_format: str = "text"
     max_content_length: int = DEFAULT_MAX_CONTENT_LENGTH
+    drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
+    body_timeout: float = DEFAULT_BODY_TIMEOUT
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
     clock: Callable[[], float] = field(default=time.time)
     #: Set by ``juhe-mock`` for several workers with memory state (orderid lanes).
     lane_dir: str | None = None
@@ -193,10 +228,9 @@ class MockConfig:
         # characters and a dict its keys, each then reported as "no such file".
         if isinstance(self.scenarios, (Mapping, str, Path)):
             self.scenarios = [self.scenarios]
-        for name in (
-            "port", "workers", "journal_size", "ledger_keys", "redis_timeout_s",
-            "max_content_length", "admin_token",
-        ):  # fmt: skip
+        checked = ("port", "workers", "journal_size", "max_content_length", "admin_token")
+        timeouts = ("drain_timeout", "body_timeout", "idle_timeout", "redis_timeout_s")
+        for name in (*checked, "ledger_keys", *timeouts):
             try:
                 _SETTINGS[name][1](getattr(self, name))
             except ValueError as error:

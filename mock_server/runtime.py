@@ -33,8 +33,11 @@ from .state.store import InMemoryStore, Store
 __all__ = ["MockConfig", "MockRuntime", "ScenarioSource"]
 
 
-def compile_source(source: ScenarioSource, label: str) -> CompiledDocument:
-    """A scenario given in Python (a path or a document), validated and compiled."""
+def compile_source(source: ScenarioSource | CompiledDocument, label: str) -> CompiledDocument:
+    """A scenario given in Python (a path or a document), validated and compiled; one
+    that is compiled already (the admin API's YAML body) is used as it is."""
+    if isinstance(source, CompiledDocument):
+        return source
     if isinstance(source, (str, Path)):
         return compile_file(source)
     return validate_document(dict(source), label)
@@ -80,7 +83,7 @@ class MockRuntime:
         """The scenario in force: the built-in defaults with every document merged on top."""
         return dict(self.engine.scenario.document)
 
-    def configure(self, source: ScenarioSource, label: str = "scenario") -> None:
+    def configure(self, source: ScenarioSource | CompiledDocument, label: str = "scenario") -> None:
         """Replace the scenario (everything above the built-in defaults) with ``source``.
 
         Rule counters start afresh for a changed document; the journal, the ledger and

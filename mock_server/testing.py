@@ -8,7 +8,7 @@ the :class:`~contract.conformance.target.ConfigurableMock` that a ``juhe_target`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from contract import PATH
@@ -21,16 +21,8 @@ __all__ = ["JuheMock", "count_api_calls"]
 
 
 def count_api_calls(server: MockServer, tally: RunTally) -> None:
-    """Count every request to the API path that ``server`` answers (a WSGI wrapper)."""
-    inner = server.app.wsgi_app
-
-    def counting(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == PATH:
-            tally.count_mock_call()
-        result: Iterable[bytes] = inner(environ, start_response)
-        return result
-
-    server.app.wsgi_app = counting  # type: ignore[method-assign]
+    """Count every request to the API path that ``server`` answers."""
+    server.watch_api_calls(tally.count_mock_call)
 
 
 class JuheMock:

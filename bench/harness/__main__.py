@@ -9,10 +9,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from . import clientcost, facts, load, report, wiremock
+from . import clientcost, facts, load, peers, report, wiremock
 from .answer import DEFAULT_KEY
 from .runner import Plan, Subject, log, measure_all, run_guarded
-from .targets import BENCH, REPO, bare_stub, bare_stub_granian, juhe_mock, wiremock_target
+from .summary import extras_markdown, peer_table
+from .targets import (
+    BENCH,
+    REPO,
+    bare_stub,
+    bare_stub_asgi,
+    bare_stub_granian,
+    juhe_mock,
+    wiremock_target,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,7 +31,14 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--profile", action="store_true", help="cProfile the mock's hot path")
     p.add_argument("--launches", type=int, default=5, help="launches for the start-up median")
     p.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds at c=32")
-    p.add_argument("--duration", type=float, default=4.0, help="seconds per load run")
+    p.add_argument("--duration", type=float, default=5.0, help="seconds per load run")
+    p.add_argument(
+        "--concurrency", type=int, action="append", default=None,
+        help="a concurrency to load at (repeatable; default 1, 32, 256, 1000)",
+    )  # fmt: skip
+    p.add_argument("--short", action="store_true", help="a quick check of the harness")
+    p.add_argument("--no-peers", action="store_true", help="skip Prism, Mockoon, nginx")
+    p.add_argument("--no-redis", action="store_true", help="skip --workers 2 --state redis://")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of load runs")
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--no-wiremock", action="store_true", help="skip WireMock")
@@ -32,8 +48,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--granian-workers",
         type=int,
-        default=2,
-        help="also serve the bare stub on granian with N workers (0: don't)",
+        default=0,
+        help="also serve the bare Flask stub on granian WSGI with N workers (0: don't)",
     )
     p.add_argument(
         "--mock-workers",
@@ -43,8 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--stub-server",
-        choices=("granian", "waitress"),
-        default="granian",
+        choices=("asgi", "granian", "waitress"),
+        default="asgi",
         help="the bare stub's server: as juhe-mock's default (granian, 1 worker) or waitress "
         "(to price juhe-mock --server waitress, given as --mock-arg)",
     )
@@ -83,7 +99,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    plan = Plan(args.launches, args.warmup, args.duration, args.rounds, args.loadgen)
+    if args.short:
+        args.launches, args.warmup, args.duration, args.rounds = 2, 1.0, 1.0, 2
+        args.client_calls = min(args.client_calls, 200)
+    levels = tuple(args.concurrency or (1, 32, 256, 1000))
+    plan = Plan(args.launches, args.warmup, args.duration, args.rounds, args.loadgen, levels)
     run_facts = facts.machine_facts(REPO)
     notes: list[str] = []
     if args.loadgen == "python" or (args.loadgen == "auto" and load.wrk_path() is None):
@@ -126,7 +146,10 @@ def _bench(args: argparse.Namespace) -> int:
         else:
             subjects.append(Subject(juhe_mock(args.key, args.mock_arg), True, client_extra))
         threads = args.stub_threads or (4 if args.stub_server == "granian" else 8)
-        subjects.append(Subject(bare_stub(args.key, threads, args.stub_server)))
+        if args.stub_server == "asgi":
+            subjects.append(Subject(bare_stub_asgi(args.key)))
+        else:
+            subjects.append(Subject(bare_stub(args.key, threads, args.stub_server)))
         if args.granian_workers > 0:
             alt = bare_stub_granian(args.key, args.granian_workers)
             if alt is None:
@@ -136,9 +159,31 @@ def _bench(args: argparse.Namespace) -> int:
         if args.mock_workers > 1 and not args.skip_mock:
             flags = ["--workers", str(args.mock_workers), *args.mock_arg]
             subjects.append(Subject(juhe_mock(args.key, flags, "juhe-mock-workers"), True))
+        if args.mock_workers > 1 and not args.skip_mock and not args.no_redis:
+            try:
+                from .scale import _REDIS, _start_redis
+
+                proc, url = _start_redis(logs)
+                _REDIS.append(proc)
+                flags = ["--workers", str(args.mock_workers), "--state", url]
+                subjects.append(Subject(juhe_mock(args.key, flags, "juhe-mock-redis"), True))
+            except RuntimeError as exc:
+                notes.append(f"juhe-mock on Redis skipped: {exc}")
         if wm_target is not None:
             subjects.append(Subject(wm_target))
+        if not args.no_peers:
+            for make in (
+                lambda: peers.prism_target(BENCH / ".cache", work),
+                lambda: peers.mockoon_target(BENCH / ".cache", work),
+                lambda: peers.nginx_target(work),
+            ):
+                try:
+                    subjects.append(Subject(make()))
+                except peers.Skipped as exc:
+                    notes.append(str(exc))
+                    log(str(exc))
         results.update(measure_all(subjects, plan, logs, args.key))
+        extras = _extras(args, work, logs)
     run_facts["load_average_at_end"] = facts.load_average()
     busiest = max(run_facts["load_average_at_start"][0], run_facts["load_average_at_end"][0])
     if busiest > (run_facts["cpus"] or 1):
@@ -162,20 +207,44 @@ def _bench(args: argparse.Namespace) -> int:
         print("note:", note)
     for closing in report.closing_notes(rows):
         print("to close:", closing.replace("**", ""))
+    stem = args.stem or datetime.now().strftime("%Y-%m-%dT%H%M")
+    from . import chart
+
+    chart_path = args.out / f"{stem}.png"
+    args.out.mkdir(parents=True, exist_ok=True)
+    chart_note = chart.draw(results, chart_path, f"bench/run {stem} ({run_facts['cpus']} CPUs)")
+    if chart_note:
+        notes.append(chart_note)
     data = {
         "facts": run_facts,
         "plan": plan.__dict__,
         "notes": notes,
         "rows": [r.as_dict() for r in rows],
         "servers": results,
+        "extras": extras,
     }
     markdown = _markdown(run_facts, plan, notes, rows, results)
-    stem = args.stem or datetime.now().strftime("%Y-%m-%dT%H%M")
+    markdown += "\n" + peer_table(results, plan.concurrencies) + "\n"
+    markdown += extras_markdown(extras, None if chart_note else chart_path.name)
     paths = report.write_results(args.out, stem, data, markdown)
     (args.out / "latest.md").write_text(markdown, "utf-8")
     (args.out / "latest.json").write_text(paths[0].read_text("utf-8"), "utf-8")
     log("wrote " + ", ".join(str(p) for p in paths))
     return 0
+
+
+def _extras(args: argparse.Namespace, work: Path, logs: Path) -> dict[str, Any]:
+    """The figures beside the load: delayed answers, the import budget."""
+    from . import delayed, imports
+
+    extras: dict[str, Any] = {}
+    if not args.skip_mock:
+        log("delayed answers: 64 and 256 concurrent requests of a 1 s latency rule")
+        extras["delayed"] = delayed.measure(work, logs)
+        log(f"delayed: {extras['delayed']}")
+    extras["imports"] = imports.budget()
+    log(f"import budget: {extras['imports']['total_ms']:.0f} ms")
+    return extras
 
 
 def _markdown(

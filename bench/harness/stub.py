@@ -44,3 +44,17 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+async def asgi_stub(scope: dict, receive: object, send: object) -> None:  # type: ignore[type-arg]
+    """The bare stub as an ASGI app: constant bytes, no engine, on juhe-mock's own kind of
+    server (granian's event loop), so mock ÷ stub prices the engine, journal and ledger."""
+    if scope["type"] != "http":
+        return
+    from .answer import static_body_bytes as _static
+
+    body = _BODY or _static()
+    headers = [(b"content-type", b"application/json;charset=utf-8"),
+               (b"content-length", b"%d" % len(body))]  # fmt: skip
+    await send({"type": "http.response.start", "status": 200, "headers": headers})  # type: ignore[operator]
+    await send({"type": "http.response.body", "body": body})  # type: ignore[operator]

@@ -82,6 +82,21 @@ def bare_stub(key: str, threads: int, server: str = "waitress") -> Target:
     return Target("bare-stub", make, f"Flask route returning constant bytes, {where}")
 
 
+def bare_stub_asgi(key: str) -> Target:
+    """The bare stub (constant bytes) on granian's event loop, one process: the same kind
+    of server as the default juhe-mock."""
+    granian = granian_command()
+
+    def make(port: int, log_dir: Path) -> ServerProcess:
+        assert granian is not None
+        argv = [granian, "--interface", "asginl", "--workers", "1", "--http", "1"]
+        argv += ["--host", "127.0.0.1", "--port", str(port), "--no-ws", "--log-level", "error"]
+        argv += ["harness.stub:asgi_stub"]
+        return ServerProcess("bare-stub", argv, port, log_dir, env=_env(), key=key)
+
+    return Target("bare-stub", make, "constant bytes from a raw ASGI app on granian, 1 worker")
+
+
 def granian_command() -> str | None:
     beside = Path(sys.executable).parent / "granian"
     return str(beside) if beside.exists() else shutil.which("granian")

@@ -16,10 +16,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from .compile import CompiledDocument, compile_document, compile_rule, rule_digest
 from .errors import TOO_DEEP, ConfigError
@@ -40,8 +37,28 @@ __all__ = [
     "validate_rule",
 ]
 
-_VALIDATOR = Draft202012Validator(SCENARIO_SCHEMA)
-_RULE_VALIDATOR = Draft202012Validator(RULE_SCHEMA)
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
+
+# jsonschema (and its referencing machinery) costs a mock's start-up more than anything
+# else it imports; a mock started with no scenario never validates, so it is imported when
+# the first document is checked.
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(SCENARIO_SCHEMA)
+
+
+@lru_cache(maxsize=1)
+def _rule_validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(RULE_SCHEMA)
+
+
 # Under these names a later document replaces the earlier value instead of merging into it.
 _REPLACED = frozenset({"weights", "rate"})
 
@@ -83,10 +100,18 @@ def parse_document(text: str, source: str) -> dict[str, Any]:
     return dict(compile_text(text, source).document)
 
 
-def compile_text(text: str, source: str, kind: str | None = None) -> CompiledDocument:
+def compile_text(
+    text: str, source: str, kind: str | None = None, *, checked: bool = True
+) -> CompiledDocument:
     """Parse (``kind`` ``"json"``, ``"yaml"``, or None: JSON if it is JSON, else YAML),
-    validate and compile."""
-    return validate_document(parse_text(text, source, kind), source)
+    validate and compile.
+
+    :param checked: False for the built-in default only (its schema check is a test's).
+    """
+    data = parse_text(text, source, kind)
+    if not checked:
+        return compile_document(plain(data, source), source)
+    return validate_document(data, source)
 
 
 def load_documents(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
@@ -102,7 +127,8 @@ def default_document() -> dict[str, Any]:
 def default_compiled() -> CompiledDocument:
     """The built-in scenario, read and compiled once per process."""
     text = resources.files(__package__).joinpath("default.yaml").read_text("utf-8")
-    return compile_text(text, "mock_server/scenario/default.yaml")
+    # Our own file: tests check it against the schema, so no start-up pays for jsonschema.
+    return compile_text(text, "mock_server/scenario/default.yaml", checked=False)
 
 
 #: Where a document (or one rule) holds API keys or phone numbers: a schema message about a
@@ -150,6 +176,8 @@ def _message(error: ValidationError, trail: list[str | int], fields: _Fields) ->
 
 def _check(validator: Draft202012Validator, data: Any, source: str, fields: _Fields) -> None:
     """Schema-check ``data``, or raise the :class:`ConfigError` that best says what is wrong."""
+    from jsonschema.exceptions import best_match
+
     error = best_match(validator.iter_errors(data))
     if error is not None:
         trail = list(error.absolute_path)
@@ -167,7 +195,7 @@ def validate_document(data: Any, source: str) -> CompiledDocument:
         if isinstance(rules, list) and len(rules) > MAX_RULES:  # before the schema walks them
             why = f"{len(rules):,} rules; a scenario holds at most {MAX_RULES:,}"
             raise ConfigError(source, "$.rules", why)
-        _check(_VALIDATOR, data, source, _SECRET_FIELDS)
+        _check(_validator(), data, source, _SECRET_FIELDS)
         return compile_document(data, source)
     except RecursionError:
         raise ConfigError(source, "$", TOO_DEEP) from None
@@ -180,7 +208,7 @@ def validate_rule(data: Any, source: str) -> Rule:
     """
     try:
         data = plain(data, source)
-        _check(_RULE_VALIDATOR, data, source, _RULE_SECRET_FIELDS)
+        _check(_rule_validator(), data, source, _RULE_SECRET_FIELDS)
         return compile_rule(data, 0, rule_digest(data), source, "$")
     except RecursionError:
         raise ConfigError(source, "$", TOO_DEEP) from None

@@ -1,9 +1,9 @@
-"""``juhe-mock`` (and ``python -m mock_server``): serve the mock with granian or waitress.
+"""``juhe-mock`` (and ``python -m mock_server``): serve the mock on granian's event loop.
 
 The options become one :class:`~mock_server.config.MockConfig`, built as every mock's
 settings are (defaults, the ``JUHE_MOCK_*`` environment, then the options given). By
-default granian serves it with one worker process (:mod:`.workers`): one process, so every
-counter stays exact. ``--server waitress`` serves it in this process.
+default it serves in this one process (:mod:`.loop`), so every counter stays exact and
+there is no worker to lose; ``--workers N`` starts N worker processes (:mod:`.workers`).
 
 The first line on stdout is ``juhe-mock serving on http://HOST:PORT`` with the real port,
 flushed at once. Request logs (one line each, key fingerprint only, never a phone
@@ -14,18 +14,26 @@ naming the file, the field and why, exit status 2.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
+import socket
+import sys
 from collections.abc import Sequence
-from types import FrameType
 
-from ..config import ENVIRONMENT, LOG_FORMATS, SERVERS, MockConfig, SettingsError
+from ..config import (
+    ENVIRONMENT,
+    LOG_FORMATS,
+    RETIRED_SERVERS,
+    SERVERS,
+    MockConfig,
+    SettingsError,
+)
 from .exits import EXIT_OK, fail
+from .loop import FLASK_THREADS
 
 __all__ = ["main"]
-
-WAITRESS_THREADS = 8
 
 
 def _port(text: str) -> int:
@@ -61,13 +69,27 @@ def _parser() -> argparse.ArgumentParser:
     add("--seed", type=int, help="seed of every choice" + _env("seed"))
     add(
         "--server", choices=SERVERS,
-        help="the HTTP server: granian (default; one worker process unless --workers) or "
-        "waitress (in this process; one worker only)" + _env("server"),
+        help="the HTTP server: granian (the only one; 'waitress' is retired and exits 2)"
+        + _env("server"),
     )  # fmt: skip
     add(
         "--threads", type=int, metavar="N",
-        help=f"request threads per worker (granian: 4; waitress: {WAITRESS_THREADS})"
-        + _env("threads"),
+        help=f"threads per process for the admin API and odd requests ({FLASK_THREADS}); "
+        "the API path's answers and delays hold none" + _env("threads"),
+    )  # fmt: skip
+    add(
+        "--drain-timeout", type=float, metavar="S",
+        help="on SIGTERM/SIGINT, seconds to let answers in flight finish (3)"
+        + _env("drain_timeout"),
+    )  # fmt: skip
+    add(
+        "--body-timeout", type=float, metavar="S",
+        help="seconds a request body may take to arrive, else 408 (10)" + _env("body_timeout"),
+    )  # fmt: skip
+    add(
+        "--idle-timeout", type=float, metavar="S",
+        help="seconds for a request's headers, and for an idle kept-alive connection (10)"
+        + _env("idle_timeout"),
     )  # fmt: skip
     add(
         "--admin-token",
@@ -128,56 +150,74 @@ def main(argv: Sequence[str] | None = None) -> int:
         config = MockConfig.build(arguments=given, environ=os.environ)
     except SettingsError as error:
         return fail(str(error))
-    if config.server == "granian":
+    if config.server in RETIRED_SERVERS:
+        return fail(RETIRED_SERVERS[config.server])
+    if config.workers > 1:
         from .workers import serve_workers
 
         return serve_workers(config)
-    if config.workers > 1:
-        return fail(
-            f"--workers {config.workers}: several workers need --server granian "
-            "(waitress serves one process)"
-        )
     return _serve_here(config)
 
 
 def _serve_here(config: MockConfig) -> int:
-    """Serve with waitress in this process until SIGTERM/SIGINT."""
+    """Serve in this process, on one event loop, until SIGTERM/SIGINT (the default).
+
+    The first signal drains (new connections refused, the answers in flight delivered,
+    their waits cut short after ``--drain-timeout``) and exits 0; a second one exits at
+    once with status 1.
+    """
     from ..scenario.errors import ConfigError
     from ..state.connect import StateError
-    from ..web.app import create_app, runtime_of
+    from ..web.door_async import MockAsgi
+    from ..web.setup import build_runtime
+    from .cut import drop_connection
     from .logs import configure_logging
-    from .server import make_server
+    from .loop import Serving, reserve_port
 
     try:
-        app = create_app(config)
+        runtime = build_runtime(config)
     except (ConfigError, StateError) as error:
         return fail(str(error))
     try:
-        server = make_server(app, config.host, config.port, config.threads or WAITRESS_THREADS)
+        held = reserve_port(config.host, config.port)
+    except socket.gaierror:
+        return fail(f"--host: cannot resolve {config.host!r} to an address")
     except OSError as error:
         return fail(f"cannot listen on {config.host}:{config.port}: {error}")
-    except ValueError:  # waitress: the host does not resolve to an address
-        return fail(f"--host: cannot resolve {config.host!r} to an address")
+    port = int(held.getsockname()[1])
     flush_logs = configure_logging(config.log_format)
     host = f"[{config.host}]" if ":" in config.host else config.host
-    runtime = runtime_of(app)
+    app = MockAsgi(runtime, threads=config.threads or FLASK_THREADS, drop=drop_connection)
 
-    def stop(signum: int, frame: FrameType | None) -> None:
-        # Requests waiting out a latency or drip rule end at once, so that waitress's
-        # shutdown (which waits for its threads) takes well under a second.
-        runtime.stop_pausing()
-        raise SystemExit(EXIT_OK)
+    def ready() -> None:
+        held.close()
+        print(f"juhe-mock serving on http://{host}:{port}", flush=True)
 
-    # Handlers first: a script may signal as soon as it has read the serving line.
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(f"juhe-mock serving on http://{host}:{server.effective_port}", flush=True)
+    serving = Serving(app, config, port, ready)
+
+    def on_signal() -> None:
+        if serving.stopping:  # a second signal: no more waiting
+            flush_logs()
+            fail("a second signal: stopped without waiting for the answers in flight")
+            os._exit(1)
+        serving.stop()
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, on_signal)
+        await serving.run()
+
     try:
-        server.run()  # returns after SystemExit, having shut its worker threads down
+        asyncio.run(run())
     finally:
-        server.close()
+        held.close()
         flush_logs()
-    return EXIT_OK
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # granian's Rust threads may hold the interpreter's exit up for a second or two while
+    # they close the last sockets; everything of ours is written, so leave at once.
+    os._exit(EXIT_OK)
 
 
 if __name__ == "__main__":  # pragma: no cover

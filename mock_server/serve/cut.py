@@ -1,20 +1,16 @@
-"""A dropped connection under granian: find the request's socket and shut it down.
+"""A dropped connection: find the request's socket in this process and shut it down.
 
-granian gives a WSGI app no handle on its connection, and it writes the status line and
-headers as soon as the app returns, before it reads the first chunk of the body. So a
-``drop`` fault (the connection closes with not a byte sent, as under waitress) cannot be
-a body that raises. :func:`drop_aware` wraps the app: when the app's answer is a
-:class:`~mock_server.web.faults.Dropped` body, it finds the socket in this process whose local
-port is the server's and whose peer is the client's address and port, and shuts it down
-before granian writes anything; granian's writes then fail and it closes the connection.
+ASGI gives an app no handle on its connection, and a server writes a status line when the
+app returns without one. So a ``drop`` fault (the connection closes with not a byte sent)
+is done here: :func:`drop_connection` finds the socket in this process whose local port is
+the server's and whose peer is the client's address *and port* (both in the ASGI scope),
+and shuts it down before the server writes anything; the server's write then fails and it
+closes the connection. Exact in every case: one (address, port) pair is one connection.
 
-granian's environ has no ``REMOTE_PORT``, so several connections from one client address
-look alike. Only an established one whose last data came in after its last data went out
-(the kernel's TCP_INFO) may be waiting for an answer; when exactly one does, it is the
-request's. When several do (concurrent requests from one host, or a client's keep-alive
-pool answered within a kernel tick of each request) the drop cannot tell them apart, and
-the answer is the status line and headers followed by a closed connection: no body, but
-not a drop before the first byte. ``--server waitress`` drops exactly in every case.
+:func:`find_connection` without a client port (a server whose request carries none, as
+granian's WSGI environ did) falls back to a guess: the one established connection from the
+address whose last data came in after its last data went out (the kernel's TCP_INFO); when
+several could be waiting it finds none.
 """
 
 from __future__ import annotations
@@ -23,14 +19,10 @@ import contextlib
 import os
 import socket
 import struct
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import MutableMapping
 from typing import Any
 
-from ..web.faults import DropConnection, Dropped
-
-__all__ = ["drop_aware", "find_connection"]
-
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+__all__ = ["drop_connection", "find_connection"]
 
 # struct tcp_info (linux/tcp.h): 8 u8 (the first is the state), then u32s; the times
 # since the last data sent and received (ms) are the 10th and 12th u32s.
@@ -57,10 +49,13 @@ def _waiting(sock: socket.socket) -> bool:
     return bool(info[_LAST_DATA_RECV] <= info[_LAST_DATA_SENT])
 
 
-def find_connection(server_port: int, client_ip: str) -> socket.socket | None:
-    """This process's connected socket on ``server_port`` from ``client_ip`` that waits
-    for the current request's answer, as a socket object on a duplicate descriptor (close
-    it after use); None when there is none or several (concurrent requests)."""
+def find_connection(
+    server_port: int, client_ip: str, client_port: int | None = None
+) -> socket.socket | None:
+    """This process's connected socket on ``server_port`` from ``client_ip`` (and
+    ``client_port``: exact), as a socket object on a duplicate descriptor (close it after
+    use). Without a port: the one such socket that waits for an answer; None when there is
+    none or several (concurrent requests)."""
     found: list[socket.socket] = []
     seen: set[str] = set()  # one socket under several descriptors (and our own dups)
     for name in os.listdir("/proc/self/fd"):
@@ -72,8 +67,10 @@ def find_connection(server_port: int, client_ip: str) -> socket.socket | None:
             sock = socket.socket(fileno=os.dup(int(name)))
         except (OSError, ValueError):
             continue
-        if _is_waiting_client(sock, server_port, client_ip):
+        if _is_client(sock, server_port, client_ip, client_port):
             found.append(sock)
+            if client_port is not None:
+                break  # one (address, port) pair is one connection
         else:
             sock.close()
     if len(found) == 1:
@@ -83,38 +80,33 @@ def find_connection(server_port: int, client_ip: str) -> socket.socket | None:
     return None
 
 
-def _is_waiting_client(sock: socket.socket, server_port: int, client_ip: str) -> bool:
+def _is_client(
+    sock: socket.socket, server_port: int, client_ip: str, client_port: int | None
+) -> bool:
     if sock.family not in (socket.AF_INET, socket.AF_INET6):  # granian's own pipes
         return False
     try:
         local, peer = sock.getsockname(), sock.getpeername()
     except OSError:  # the listening socket has no peer
         return False
-    return bool(local[1] == server_port and peer[0] == client_ip and _waiting(sock))
+    if local[1] != server_port or peer[0] != client_ip:
+        return False
+    if client_port is not None:
+        return bool(peer[1] == client_port)
+    return _waiting(sock)
 
 
-def _headers_then_close() -> Iterator[bytes]:
-    raise ConnectionAbortedError("dropped")  # granian ends the connection after the headers
-    yield b""  # pragma: no cover - makes this a generator
-
-
-def drop_aware(app: WSGIApp) -> WSGIApp:
-    """``app`` with its ``drop`` answers cut at the socket (see the module's notes)."""
-
-    def serve(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        try:
-            body = app(environ, start_response)
-        except DropConnection:  # werkzeug's ClosingIterator already asked for the body
-            pass
-        else:
-            if not isinstance(body, Dropped):
-                return body
-        with contextlib.suppress(KeyError, ValueError):
-            sock = find_connection(int(environ["SERVER_PORT"]), environ["REMOTE_ADDR"])
-            if sock is not None:
-                with sock, contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-                return []
-        return _headers_then_close()
-
-    return serve
+def drop_connection(scope: MutableMapping[str, Any]) -> bool:
+    """Shut the ASGI request's connection down, not a byte sent; False when it is not
+    found (then the caller sends what it can)."""
+    try:
+        server_port = int(scope["server"][1])
+        client_ip, client_port = scope["client"][0], int(scope["client"][1])
+    except (KeyError, TypeError, ValueError, IndexError):
+        return False
+    sock = find_connection(server_port, client_ip, client_port)
+    if sock is None:
+        return False
+    with sock, contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+    return True

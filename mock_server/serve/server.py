@@ -1,93 +1,40 @@
-"""Serving the app with waitress: :class:`MockServer` (in a thread) and :func:`make_server`.
+"""The mock in a test suite: :class:`MockServer`, served on a loopback port in a thread.
 
-``MockServer`` is what test suites use::
+::
 
     with MockServer(scenarios={"rules": [...]}, seed=1) as mock:
         requests.get(mock.url + "/mobile_online_sha256_cucc/query", params=...)
         mock.requests, mock.usage, mock.configure({...}), mock.reset()
+
+It is the same app on the same server as ``juhe-mock`` (:mod:`.loop`: granian's event
+loop, on a thread of its own here), so it keeps the same promises: delays that never
+queue, bodies bounded in size and time, exact drops, and a stop that delivers what is in
+flight (within ``drain_timeout``) before it returns.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any
-
-from flask import Flask
-from waitress.channel import HTTPChannel
-from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
-from waitress.task import WSGITask
+from typing import TYPE_CHECKING, Any
 
 from ..config import MockConfig, ScenarioSource
 from ..runtime import MockRuntime
 from ..state.store import Store
-from ..web.app import create_app, runtime_of
-from ..web.faults import DropConnection
+from ..web.door_async import MockAsgi
+from ..web.setup import build_runtime
+from .cut import drop_connection
+from .loop import Serving, reserve_port
 
-__all__ = ["MockServer", "make_server", "stop_server"]
+if TYPE_CHECKING:
+    from flask import Flask
 
-#: waitress refuses bodies over this before the app sees them (the app's own limit is lower).
-MAX_REQUEST_BODY = 4 * 1024 * 1024
+__all__ = ["MockServer"]
 
-
-class _Task(WSGITask):  # type: ignore[misc]
-    """A waitress task that closes the connection silently on :class:`DropConnection`."""
-
-    def execute(self) -> None:
-        try:
-            super().execute()
-        except DropConnection:
-            # Nothing has been written: claim the header is out so that waitress neither
-            # sends one nor a 500 page, and close the connection.
-            self.wrote_header = True
-            self.close_on_finish = True
-
-
-class _Channel(HTTPChannel):  # type: ignore[misc]
-    task_class = _Task
-
-
-def make_server(app: Flask, host: str, port: int, threads: int) -> BaseWSGIServer:
-    """A waitress server for ``app`` bound to ``host:port`` (0 = a free port), not yet run."""
-    server = create_server(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        ident="juhe-mock",
-        max_request_body_size=MAX_REQUEST_BODY,
-        expose_tracebacks=False,
-        clear_untrusted_proxy_headers=True,
-    )
-    servers = server.map.values() if isinstance(server, MultiSocketServer) else [server]
-    for one in servers:
-        if isinstance(one, BaseWSGIServer):
-            one.channel_class = _Channel
-    if isinstance(server, MultiSocketServer):
-        return next(s for s in server.map.values() if isinstance(s, BaseWSGIServer))
-    return server
-
-
-def stop_server(server: BaseWSGIServer, thread: threading.Thread | None = None) -> None:
-    """Stop a server that ``run()`` serves in another thread, and wait for it."""
-
-    def close_everything() -> None:  # runs in the server's own loop thread
-        for dispatcher in list(server._map.values()):
-            dispatcher.close()
-
-    # Workers first, as waitress's own close() does: a worker that finishes a task wakes
-    # the loop through the trigger pipe, which close_everything closes; a worker still
-    # running after that failed with "Bad file descriptor" in its thread.
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=2)
-    try:
-        server.trigger.pull_trigger(close_everything)
-    except OSError:
-        # The trigger has already closed itself, so nothing can wake the loop: close what
-        # is left from here; the loop ends once its map is empty.
-        close_everything()
-    if thread is not None:
-        thread.join(timeout=10)
+#: How long a start may take before :meth:`MockServer.start` gives up.
+START_TIMEOUT_S = 30.0
 
 
 def _url_host(host: str) -> str:
@@ -95,14 +42,16 @@ def _url_host(host: str) -> str:
 
 
 class MockServer:
-    """The mock served by waitress on a loopback port in a background thread.
+    """The mock served on a loopback port in a background thread.
 
     :param scenarios: a scenario document (dict), a path to a YAML/JSON file, or a list of
         them, merged in order on top of the built-in defaults.
     :param seed: overrides the documents' seed.
     :param port: 0 (default) picks a free port.
+    :param threads: threads for the Flask side (admin API, odd requests).
     :param store: a shared :class:`~mock_server.state.store.Store` (default: in memory).
     :param state: a ``redis://`` URL to open a store from instead (see ``MockConfig``).
+    :param drain_timeout: how long :meth:`stop` lets answers in flight finish (seconds).
     """
 
     def __init__(
@@ -118,56 +67,104 @@ class MockServer:
         state: str | None = None,
         namespace: str = "default",
         journal_size: int | None = None,
+        drain_timeout: float | None = None,
     ) -> None:
         options: dict[str, Any] = {
             "scenarios": scenarios or (), "seed": seed, "admin_token": admin_token,
             "store": store, "state": state, "namespace": namespace, "host": host,
-            "port": port, "threads": threads, "server": "waitress",
+            "port": port, "threads": threads,
         }  # fmt: skip
         if journal_size is not None:
             options["journal_size"] = journal_size
-        self.app = create_app(MockConfig.build(options))
-        self._host = host
-        self._port = port
-        self._threads = threads
-        self._server: BaseWSGIServer | None = None
+        if drain_timeout is not None:
+            options["drain_timeout"] = drain_timeout
+        self.config = MockConfig.build(options)
+        self._runtime = build_runtime(self.config)
+        self._flask: Flask | None = None
+        self._flask_lock = threading.Lock()
+        self._serving: Serving | None = None
         self._thread: threading.Thread | None = None
+        self._port: int | None = None
+        self._hooks: list[Callable[[], None]] = []
 
     @property
     def runtime(self) -> MockRuntime:
-        return runtime_of(self.app)
+        return self._runtime
+
+    @property
+    def app(self) -> Flask:
+        """The Flask app on this mock's runtime (built, and Flask imported, on first use):
+        what serves the admin API and the requests the event-loop door leaves to it."""
+        if self._flask is None:
+            with self._flask_lock:
+                if self._flask is None:
+                    from ..web.app import create_app
+
+                    self._flask = create_app(runtime=self._runtime)
+        return self._flask
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``, the base URL (append ``contract.PATH``)."""
-        if self._server is None:
+        if self._port is None:
             raise RuntimeError("the mock server is not running; use it as a context manager")
-        return f"http://{_url_host(self._host)}:{self._server.effective_port}"
+        return f"http://{_url_host(self.config.host)}:{self._port}"
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        if self._port is None:
             raise RuntimeError("the mock server is not running")
-        return int(self._server.effective_port)
+        return self._port
+
+    def watch_api_calls(self, hook: Callable[[], None]) -> None:
+        """Call ``hook()`` for every request to the API path this mock receives."""
+        self._hooks.append(hook)
 
     def start(self) -> MockServer:
-        if self._server is not None:
+        if self._serving is not None:
             return self
-        self.runtime.resume_pausing()
-        self._server = make_server(self.app, self._host, self._port, self._threads)
-        self._thread = threading.Thread(
-            target=self._server.run, name="juhe-mock-server", daemon=True
-        )
-        self._thread.start()
+        self._runtime.resume_pausing()
+        held = reserve_port(self.config.host, self.config.port)
+        port = int(held.getsockname()[1])
+        ready = threading.Event()
+        failed: list[BaseException] = []
+        asgi = MockAsgi(
+            self._runtime, threads=self.config.threads or 8, drop=drop_connection,
+            flask=lambda: self.app,
+        )  # fmt: skip
+        asgi.api_call_hooks = self._hooks
+        serving = Serving(asgi, self.config, port, ready.set)
+
+        def run() -> None:
+            try:
+                asyncio.run(serving.run())
+            except BaseException as error:
+                failed.append(error)
+                ready.set()
+
+        thread = threading.Thread(target=run, name="juhe-mock-server", daemon=True)
+        thread.start()
+        try:
+            if not ready.wait(START_TIMEOUT_S) or failed:
+                serving.stop_threadsafe()
+                thread.join(timeout=10)
+                raise RuntimeError(f"the mock server did not start: {failed or 'timed out'}")
+        finally:
+            held.close()
+        self._serving, self._thread, self._port = serving, thread, port
         return self
 
     def stop(self) -> None:
-        if self._server is None:
+        """Stop accepting, let the answers in flight finish (cut short after the drain
+        timeout), and wait for the server's thread."""
+        serving, thread = self._serving, self._thread
+        if serving is None or thread is None:
             return
-        self.runtime.stop_pausing()  # a request waiting out a latency rule answers now
-        stop_server(self._server, self._thread)
-        self._server = None
-        self._thread = None
+        serving.stop_threadsafe()
+        thread.join(timeout=self.config.drain_timeout + 10)
+        self._runtime.stop_pausing()
+        self._serving = self._thread = None
+        self._port = None
 
     def __enter__(self) -> MockServer:
         return self.start()
@@ -185,22 +182,22 @@ class MockServer:
 
         :raises ConfigError: for an invalid document; the old scenario stays in force.
         """
-        self.runtime.configure(scenario)
+        self._runtime.configure(scenario)
 
     def add_rule(self, rule: Mapping[str, Any]) -> str:
         """Append one rule to the scenario in force; returns its name."""
-        return self.runtime.add_rule(rule)
+        return self._runtime.add_rule(rule)
 
     @property
     def requests(self) -> list[dict[str, Any]]:
         """The journal, oldest first (see ``GET /__admin/requests``)."""
-        return self.runtime.requests()
+        return self._runtime.requests()
 
     @property
     def usage(self) -> dict[str, Any]:
         """The billing ledger: ``{"billable": N, "by_key": {...}, "by_code": {...}}``."""
-        return self.runtime.usage()
+        return self._runtime.usage()
 
     def reset(self) -> None:
         """Back to the scenarios it was started with; counters, journal, ledger cleared."""
-        self.runtime.reset()
+        self._runtime.reset()

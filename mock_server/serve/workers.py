@@ -1,15 +1,23 @@
-"""Serving with granian's worker processes: ``juhe-mock [--workers N] [--state redis://...]``.
+"""Serving with granian's worker processes: ``juhe-mock --workers N [--state redis://...]``.
 
 granian is a pre-fork server written in Rust, chosen over gunicorn by measurement (see
-``docs/scaling.md``). The master process builds the app first (every scenario file read
-and compiled, the Redis connection tried, memory state checked for honesty), prints the
-address line once a worker listens, and hands the port to granian, which forks the
-workers. A forked worker serves the master's app as it is (nothing is read or compiled
-again); a worker started fresh (the ``spawn`` or ``forkserver`` start method) builds the
-same app from the settings in a file only this user can read, named by
-:data:`SETTINGS_ENV` and removed when the server stops: the admin token and a Redis
-password never sit in a worker's environment, which other processes of the user (and
-``/proc/PID/environ``) can read.
+``docs/scaling.md``). The master process builds the runtime first (every scenario file
+read and compiled, the Redis connection tried, memory state checked for honesty), prints
+the address line once a worker listens, and hands the port to granian, which forks the
+workers. Each worker serves the same ASGI app as the one-process default
+(:class:`~mock_server.web.door_async.MockAsgi`, on its own event loop). A forked worker
+serves the master's runtime as it is (nothing is read or compiled again); a worker started
+fresh (the ``spawn`` or ``forkserver`` start method) builds the same from the settings in a
+file only this user can read, named by :data:`SETTINGS_ENV` and removed when the server
+stops: the admin token and a Redis password never sit in a worker's environment, which
+the user's other processes can read (``/proc/PID/environ``).
+
+Stopping: SIGTERM/SIGINT reach every worker; each stops accepting, lets the answers in
+flight finish, and cuts their waits short after ``drain_timeout``; granian kills a worker
+that is still there a second later. A second signal to the master ends every worker at
+once (exit status 1). A worker that dies is started afresh: its memory held nothing that is
+served (with memory state the journal and the ledger are refused, 409; orderids come from
+lanes), and shared state is in Redis.
 
 Where the state lives decides what is allowed:
 
@@ -27,9 +35,12 @@ Where the state lives decides what is allowed:
 
 from __future__ import annotations
 
+import asyncio
+import math
 import multiprocessing.util
 import os
 import shutil
+import signal
 import socket
 import tempfile
 import threading
@@ -41,7 +52,6 @@ from contract.keys import key_fingerprint
 
 from ..config import MockConfig
 from ..scenario.model import Scenario
-from .cut import WSGIApp, drop_aware
 from .exits import EXIT_USAGE, fail
 from .logs import configure_logging
 
@@ -50,8 +60,8 @@ __all__ = ["SETTINGS_ENV", "serve_workers", "stateful_features", "worker_app", "
 #: The environment variable that names the settings file (JSON, mode 0600) of spawned workers.
 SETTINGS_ENV = "JUHE_MOCK_WORKER_SETTINGS_FILE"
 
-#: The master's app, built before granian forks: a forked worker serves it as it is.
-_MASTER_APP: Any = None
+#: The master's runtime, built before granian forks: a forked worker serves it as it is.
+_MASTER_RUNTIME: Any = None
 
 
 def stateful_features(scenario: Scenario) -> list[str]:
@@ -99,25 +109,56 @@ def _write_settings(config: MockConfig) -> str:
     return path
 
 
-def worker_app() -> WSGIApp:
-    """The app of one worker (granian calls this in each worker process)."""
-    from ..web.app import create_app, runtime_of
+def worker_app() -> Any:
+    """The ASGI app of one worker (granian calls this in each worker process)."""
+    from ..web.door_async import MockAsgi
+    from ..web.setup import build_runtime
+    from .cut import drop_connection
+    from .loop import FLASK_THREADS
 
-    app = _MASTER_APP
-    if app is None:  # not forked from the master: build the same app from its settings
-        app = create_app(worker_config())
-    flush_logs = configure_logging(runtime_of(app).config.log_format)
-    runtime = runtime_of(app)
+    runtime = _MASTER_RUNTIME
+    if runtime is None:  # not forked from the master: build the same from its settings
+        runtime = build_runtime(worker_config())
+    flush_logs = configure_logging(runtime.config.log_format)
+    app = MockAsgi(runtime, threads=runtime.config.threads or FLASK_THREADS, drop=drop_connection)
+    app.startup_hooks.append(lambda: _drain_on_signal(app, runtime.config.drain_timeout))
 
     def at_worker_exit() -> None:
         # granian's worker is a multiprocessing child: it ends with os._exit, so atexit
         # handlers (the log flush among them) never run, but multiprocessing's own exit
-        # finalizers do, right after the worker's SIGTERM handler has stopped serving.
-        runtime.stop_pausing()  # a request waiting out a latency or drip rule answers now
+        # finalizers do, right after the worker has stopped serving.
+        runtime.stop_pausing()
         flush_logs()
 
     multiprocessing.util.Finalize(None, at_worker_exit, exitpriority=10)
-    return drop_aware(app)
+    return app
+
+
+def _drain_on_signal(app: Any, drain_timeout: float) -> None:
+    """In a worker, on its loop: a stop signal also starts the drain's clock.
+
+    granian's worker handles SIGTERM/SIGINT on its asyncio loop (stop accepting, finish
+    what is in flight); here each of those handlers is wrapped so that, ``drain_timeout``
+    later, the app's remaining waits are cut short. asyncio keeps the handlers in a private
+    table; without it the worker still drains, and granian kills it a second after the
+    drain timeout.
+    """
+    loop = asyncio.get_running_loop()
+    table = getattr(loop, "_signal_handlers", None)
+    if not isinstance(table, dict):
+        return
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        handle = table.get(signum)
+        callback = getattr(handle, "_callback", None)
+        if callback is None:
+            continue
+        args = getattr(handle, "_args", ())
+
+        def on_signal(callback: Any = callback, args: Any = args) -> None:
+            callback(*args)
+            loop.call_later(drain_timeout, app.cut)
+
+        loop.add_signal_handler(signum, on_signal)
 
 
 def _usable_port(host: str, port: int) -> int:
@@ -184,10 +225,10 @@ def serve_workers(config: MockConfig) -> int:
 
     Returns the exit status: 0 after SIGTERM/SIGINT, 2 for settings that cannot work.
     """
-    global _MASTER_APP
+    global _MASTER_RUNTIME
     from ..scenario.errors import ConfigError
     from ..state.connect import StateError
-    from ..web.app import create_app, runtime_of
+    from ..web.setup import build_runtime
 
     try:
         port = _usable_port(config.host, config.port)
@@ -202,11 +243,11 @@ def serve_workers(config: MockConfig) -> int:
     settings: str | None = None
     try:
         try:
-            app = create_app(config)  # every file read and compiled before any worker starts
+            runtime = build_runtime(config)  # every file read and compiled before a fork
         except (ConfigError, StateError) as error:
             return fail(str(error))
         if several_in_memory:
-            features = stateful_features(runtime_of(app).engine.scenario)
+            features = stateful_features(runtime.engine.scenario)
             if features:
                 return fail(
                     f"--workers {config.workers} with memory state would count separately "
@@ -214,11 +255,11 @@ def serve_workers(config: MockConfig) -> int:
                     "Use --state redis://HOST:PORT/DB (or JUHE_MOCK_STATE), or --workers 1",
                     EXIT_USAGE,
                 )
-        _MASTER_APP = app
+        _MASTER_RUNTIME = runtime
         settings = os.environ[SETTINGS_ENV] = _write_settings(config)
         return _run_granian(config)
     finally:
-        _MASTER_APP = None
+        _MASTER_RUNTIME = None
         if settings is not None:
             os.environ.pop(SETTINGS_ENV, None)
             shutil.rmtree(os.path.dirname(settings), ignore_errors=True)
@@ -228,28 +269,43 @@ def serve_workers(config: MockConfig) -> int:
 
 def _run_granian(config: MockConfig) -> int:
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import HTTPModes, Interfaces
+    from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
-    server = Granian(
+    from .loop import BACKLOG, MAX_HEAD
+
+    class Master(Granian):  # type: ignore[misc,valid-type]
+        """granian's master, with a second stop signal that ends every worker at once."""
+
+        def signal_handler_interrupt(self, *args: Any, **kwargs: Any) -> None:
+            if self.interrupt_signal:
+                for worker in list(self.wrks):
+                    worker.kill()
+                fail("a second signal: stopped without waiting for the answers in flight")
+                os._exit(1)
+            super().signal_handler_interrupt(*args, **kwargs)
+
+    server = Master(
         f"{__name__}:worker_app",
         address=config.host,
         port=config.port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGI,  # with lifespan: the worker's drain hook starts there
+        http=HTTPModes.http1,
+        websockets=False,
         workers=config.workers,
-        blocking_threads=config.threads or GRANIAN_THREADS,
+        backlog=BACKLOG,
+        backpressure=BACKLOG // config.workers,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(config.idle_timeout * 1000), max_buffer_size=MAX_HEAD
+        ),
         factory=True,
-        respawn_failed_workers=True,  # a killed worker comes back; shared state is in Redis
+        respawn_failed_workers=True,  # nothing served lives only in a worker's memory
         respawn_interval=0.5,
-        workers_kill_timeout=1,  # SIGTERM: workers get one second, then SIGKILL
+        # After the drain's own cut, a worker gets one more second, then SIGKILL.
+        workers_kill_timeout=math.ceil(config.drain_timeout) + 1,
         log_level=LogLevels.error,
     )
     _announce_when_ready(config.host, config.port)
     server.serve()
     return 0
-
-
-#: granian's blocking threads run the app. A latency or drip rule holds its thread while
-#: it waits, so 1 would stop all else behind one slow answer; 4 keeps three free (the
-#: figures behind the choice: docs/scaling.md).
-GRANIAN_THREADS = 4

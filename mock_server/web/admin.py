@@ -1,11 +1,12 @@
-"""The admin API under ``/__admin``: health, journal, usage, reset and scenarios.
+"""The admin API under ``/__admin``: health, journal, usage, reset, scenarios, catalogue.
 
 Only loopback clients may use it (an IPv4-mapped ``::ffff:127.0.0.1`` is loopback too),
 unless the mock was started with an admin token; then every admin request must carry it
 (``Authorization: Bearer <token>``, the scheme in any case, or ``X-Admin-Token: <token>``),
 compared as bytes in constant time: a header that is not UTF-8 is just a wrong token, and
-a non-ASCII token matches the UTF-8 bytes a client sends. JSON in and out; bad input gets a
-400 with a message naming the field and why.
+a non-ASCII token matches the UTF-8 bytes a client sends. JSON in and out (a scenario may
+also be put and read as YAML, parsed as a scenario file is); bad input gets a 400 with a
+message naming the field and why. The dashboard (:mod:`.ui`) is a page over these endpoints.
 """
 
 from __future__ import annotations
@@ -15,13 +16,17 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
+import yaml
 from flask import Blueprint, Flask, Response, current_app, request
 
 from ..runtime import MockRuntime
+from ..scenario.document import compile_text
 from ..scenario.errors import ConfigError
 from ..scenario.model import normal_ip
 from ..scenario.parse import parse_json, plain
+from .catalogue import catalogue_document
 from .door_flask import EXTENSION
+from .named import named_scenarios
 from .wire import CONTENT_TYPE, encode
 
 __all__ = ["admin", "refuse_per_worker"]
@@ -134,18 +139,55 @@ def reset() -> Response:
     return _json({"reset": True})
 
 
+#: The answer's type for ``GET /__admin/scenarios?format=yaml``.
+YAML_TYPE = "application/yaml; charset=utf-8"
+
+
 @admin.get("/scenarios")
 def scenarios_get() -> Response:
-    return _json(_runtime().document)
+    document = _runtime().document
+    if request.args.get("format") == "yaml":
+        text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+        return Response(text, content_type=YAML_TYPE)
+    return _json(document)
+
+
+def _is_json(content_type: str | None) -> bool:
+    kind = (content_type or "").split(";", 1)[0].strip().lower()
+    return kind == "application/json" or kind.endswith("+json")
 
 
 @admin.put("/scenarios")
 def scenarios_put() -> Response:
-    def replace(runtime: MockRuntime, doc: dict[str, Any]) -> Response:
+    """Replace the scenario: a JSON body (``Content-Type: application/json``) as before, any
+    other body as YAML (which JSON is part of), through the one scenario parser."""
+
+    def replace(runtime: MockRuntime, doc: Any) -> Response:
         runtime.configure(doc, "request body")
         return _json({"rules": len(runtime.engine.scenario.rules)})
 
-    return _with_body(replace)
+    if _is_json(request.content_type):
+        return _with_body(replace)
+    try:
+        text = request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _error(400, "bad_request", f"$: the body must be UTF-8 text (byte {exc.start})")
+    try:
+        return replace(_runtime(), compile_text(text, "request body"))
+    except ConfigError as error:
+        return _error(400, "invalid_scenario", f"{error.path}: {error.why}")
+
+
+@admin.get("/scenarios/named")
+def scenarios_named() -> Response:
+    """The named scenarios this installation has, each with its text, for the dashboard."""
+    return _json({"scenarios": named_scenarios()})
+
+
+@admin.get("/catalogue")
+def catalogue() -> Response:
+    """Every code and its words, from the contract's catalogue (the dashboard's labels)."""
+    return _json(catalogue_document())
 
 
 @admin.post("/scenarios/rules")

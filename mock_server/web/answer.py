@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,7 @@ from ..scenario.model import normal_ip
 from .faults import FaultResponse, apply_fault
 from .wire import render, wrap
 
-__all__ = ["REQUEST_LOG", "Reply", "answer"]
+__all__ = ["REQUEST_LOG", "WAIT_KEY", "Reply", "answer", "waiter"]
 
 #: One log record per request, with the key's fingerprint and the mobile's hash only.
 REQUEST_LOG = logging.getLogger("mock_server.requests")
@@ -48,6 +49,18 @@ class _Stamps:
 
 
 _stamp = _Stamps()
+
+#: The WSGI environ key under which an event-loop server hands the doors a ``wait``: a
+#: callable that takes a latency or a drip's interval and returns at once, so that the
+#: server, not the thread, waits it out (:mod:`.door_async`). Without it a door waits.
+WAIT_KEY = "juhe_mock.wait"
+
+
+def waiter(environ: dict[str, Any], runtime: MockRuntime) -> Callable[[float], None]:
+    """How a WSGI door waits for this request: the server's ``wait``, else the runtime's
+    pause (which a stop cuts short)."""
+    wait: Callable[[float], None] = environ.get(WAIT_KEY) or runtime.pause
+    return wait
 
 
 @dataclass(frozen=True)
@@ -112,7 +125,12 @@ def _settle(
 
 
 def answer(
-    runtime: MockRuntime, call: Call, ip: str | None, callback: str | None, started: float
+    runtime: MockRuntime,
+    call: Call,
+    ip: str | None,
+    callback: str | None,
+    started: float,
+    wait: Callable[[float], None] | None = None,
 ) -> Reply:
     """Decide ``call``; take its orderid; take its quota unit, bill and journal it (one
     atomic step of the store); log it and put it on the wire. It never waits: the door waits
@@ -120,6 +138,7 @@ def answer(
 
     :param ip: the client address as the journal shows it (None when the server gave none).
     :param started: ``time.perf_counter()`` when the request arrived, for ``latency_ms``.
+    :param wait: how a drip waits between its chunks (default: the runtime's pause).
     """
     if ip is not None and ip.startswith("::") and normal_ip(ip) != ip:
         # An IPv4 client of a dual-stack socket: its IPv4 address for every model and the
@@ -138,5 +157,5 @@ def answer(
         REQUEST_LOG.info("request", extra={"entry": entry})
     if decision.fault is None:
         return Reply(payload, content_type, delay=decision.latency)
-    fault = apply_fault(decision.fault, payload, content_type, runtime.pause)
+    fault = apply_fault(decision.fault, payload, content_type, wait or runtime.pause)
     return Reply(payload, content_type, fault, decision.latency)

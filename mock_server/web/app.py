@@ -8,6 +8,7 @@ Answers to requests that are not the API:
 - state that the store cannot keep (Redis down): HTTP 503, on the API path in the API's
   own shape (10014, the vendor's internal error; the header ``X-Juhe-Mock-Error`` says
   why), elsewhere as the admin API's errors;
+- ``/`` (no query string): a redirect to the dashboard, ``/__admin/ui`` (:mod:`.ui`);
 - any other path: HTTP 404 with a small JSON body ``{"error": "not_found", ...}``; it is not
   an API answer, so it does not pretend to be one.
 
@@ -26,12 +27,12 @@ from contract import PATH, error_body
 
 from ..config import MockConfig
 from ..runtime import MockRuntime
-from ..state.connect import open_store
-from ..state.lanes import LaneStore
-from ..state.store import InMemoryStore, StateUnavailable, Store, failures_of
+from ..state.store import StateUnavailable, Store, failures_of
 from .admin import admin, refuse_per_worker
 from .door_flask import EXTENSION, api_error, query
 from .door_raw import FastPath
+from .setup import build_runtime
+from .ui import ui
 from .wire import CONTENT_TYPE, encode
 
 __all__ = ["EXTENSION", "FAILURE_HEADER", "create_app", "runtime_of"]
@@ -80,45 +81,29 @@ def _state_failed(store: Store) -> Any:
     return failed
 
 
-def _store(settings: MockConfig) -> Store:
-    """The store the settings ask for: a ready one, Redis, lanes, or plain memory.
-
-    :raises StateError: for a ``state`` URL that cannot be used.
-    """
-    if settings.store is not None:
-        return settings.store
-    opened = open_store(
-        settings.state,
-        settings.namespace,
-        journal_size=settings.journal_size,
-        ledger_keys=settings.ledger_keys,
-        timeout_s=settings.redis_timeout_s,
-    )
-    if opened is not None:
-        return opened
-    memory = InMemoryStore(journal_size=settings.journal_size, ledger_keys=settings.ledger_keys)
-    if settings.workers > 1 and settings.lane_dir is not None:
-        return LaneStore(memory, settings.lane_dir, settings.workers)
-    return memory
-
-
-def create_app(config: MockConfig | Mapping[str, Any] | None = None) -> Flask:
+def create_app(
+    config: MockConfig | Mapping[str, Any] | None = None, *, runtime: MockRuntime | None = None
+) -> Flask:
     """Build the mock's WSGI app: runtime, store, API doors, admin API, error answers.
 
     :param config: a :class:`~mock_server.config.MockConfig`, a mapping of its fields, or
         None for the built-in defaults (the environment is not read here; see
         :meth:`MockConfig.build`).
+    :param runtime: a runtime already built (:func:`.setup.build_runtime`) to serve instead;
+        then ``config`` is not read.
     :raises ConfigError: for an invalid scenario.
     :raises SettingsError: for a setting that cannot be used.
     :raises StateError: for a ``state`` URL that cannot be used.
     """
-    settings = MockConfig.of(config)
-    store = _store(settings)
+    if runtime is None:
+        runtime = build_runtime(config)
+    settings, store = runtime.config, runtime.store
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
-    app.extensions[EXTENSION] = MockRuntime(settings, store)
+    app.extensions[EXTENSION] = runtime
     app.add_url_rule(PATH, "query", query, methods=["GET", "POST"], provide_automatic_options=False)
     app.register_blueprint(admin)
+    app.register_blueprint(ui)  # the dashboard, /__admin/ui, and / leading to it
     if settings.workers > 1:
         refuse_per_worker(app, settings.workers, shared_state=settings.state is not None)
     app.register_error_handler(HTTPException, _http_error)

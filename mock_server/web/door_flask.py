@@ -12,13 +12,11 @@ import time
 from flask import Request, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from contract import error_body
-
 from ..engine import Call
 from ..runtime import MockRuntime
-from .answer import answer
+from .answer import answer, waiter
 from .params import api_params
-from .wire import CONTENT_TYPE, encode
+from .wire import CONTENT_TYPE, api_error_bytes
 
 __all__ = ["EXTENSION", "api_error", "query"]
 
@@ -28,9 +26,7 @@ EXTENSION = "juhe_mock"
 
 def api_error(status: int, detail: str) -> Response:
     """An HTTP error on the API path, in the API's own shape (a 234802 with the detail)."""
-    return Response(
-        encode(error_body(234802, detail=detail)), status=status, content_type=CONTENT_TYPE
-    )
+    return Response(api_error_bytes(detail), status=status, content_type=CONTENT_TYPE)
 
 
 def query() -> Response:
@@ -46,8 +42,9 @@ def query() -> Response:
         return api_error(413, "请求体过大")
     ip = req.remote_addr
     call = Call(req.method, values.get("key"), values.get("mobile"), ip or "", req.headers)
-    reply = answer(runtime, call, ip, values.get("callback"), started)
-    runtime.pause(reply.delay)
+    wait = waiter(req.environ, runtime)
+    reply = answer(runtime, call, ip, values.get("callback"), started, wait)
+    wait(reply.delay)
     if reply.fault is None:
         return Response(reply.payload, content_type=reply.content_type)
     status, headers, body = reply.fault

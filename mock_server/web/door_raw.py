@@ -25,7 +25,7 @@ from werkzeug.wrappers import Response
 from contract import PATH
 
 from ..engine import Call
-from .answer import answer
+from .answer import answer, waiter
 from .params import FORM, add_body, mimetype_of, parse_query, query_params
 
 if TYPE_CHECKING:
@@ -70,11 +70,12 @@ class FastPath:
             method, values.get("key"), values.get("mobile"), ip or "", EnvironHeaders(environ)
         )
         runtime = self.app.extensions[self._extension]
+        wait = waiter(environ, runtime)
         try:
-            reply = answer(runtime, call, ip, values.get("callback"), started)
+            reply = answer(runtime, call, ip, values.get("callback"), started, wait)
         except Exception as error:
-            return self._failed(environ, start_response, error)
-        runtime.pause(reply.delay)
+            return self.failed(environ, start_response, error)
+        wait(reply.delay)
         if reply.fault is None:
             payload = reply.payload
             start_response(
@@ -103,7 +104,7 @@ class FastPath:
             return None
         return parse_query(environ["wsgi.input"].read(size)) if size else {}
 
-    def _failed(
+    def failed(
         self, environ: dict[str, Any], start_response: Callable[..., Any], error: Exception
     ) -> Iterable[bytes]:
         """An exception from the store (a shared state that failed): answered by the app's

@@ -2,9 +2,9 @@
 
 Each function turns the answer's bytes and a :class:`~mock_server.scenario.model.Fault` into an
 HTTP status, headers and a body iterable. A dropped connection is a body iterable that
-raises :class:`DropConnection` before its first byte; :mod:`mock_server.serve.server`
-teaches waitress to close the socket without a word when it sees it, and
-:mod:`mock_server.serve.cut` does the same under granian.
+raises :class:`DropConnection` before its first byte (or is :class:`Dropped`); the
+event-loop door sees it before anything is sent and has :mod:`mock_server.serve.cut` shut
+the request's own socket down.
 """
 
 from __future__ import annotations

@@ -10,11 +10,13 @@ name counts, the query string before the body, as with ``request.values.get``.
 from __future__ import annotations
 
 import codecs
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
-from flask import Request
-
 from contract import FORM_CONTENT_TYPE
+
+if TYPE_CHECKING:
+    from flask import Request
 
 __all__ = ["FORM", "add_body", "api_params", "mimetype_of", "parse_query", "query_params"]
 

@@ -25,7 +25,7 @@ from contract.bodies import wire_json
 
 from ..engine import Decision
 
-__all__ = ["CONTENT_TYPE", "body_of", "encode", "jsonp", "render", "wrap"]
+__all__ = ["CONTENT_TYPE", "api_error_bytes", "body_of", "encode", "jsonp", "render", "wrap"]
 
 CONTENT_TYPE = JSON_CONTENT_TYPE
 #: A JSONP callback we echo back: the contract's pattern (ASCII names only, so that no
@@ -77,3 +77,9 @@ def wrap(payload: bytes, callback: str | None) -> tuple[bytes, str]:
 def jsonp(payload: bytes, callback: str | None) -> bytes:
     """Wrap the body for a valid JSONP ``callback``; anything else gets plain JSON."""
     return wrap(payload, callback)[0]
+
+
+def api_error_bytes(detail: str) -> bytes:
+    """The body of an HTTP error on the API path (405, 408, 413, 400): a 234802 with the
+    detail, in the API's own shape."""
+    return encode(error_body(234802, detail=detail))

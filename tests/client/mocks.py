@@ -98,10 +98,10 @@ class SubprocessMock:
     """``juhe-mock`` in a child process (:class:`tests.served.ServedMock`), as a :class:`Mock`."""
 
     def start(self) -> SubprocessMock:
-        # waitress: the client's retry rules tell a drop before the first byte from a cut
-        # answer, and granian drops exactly only when one connection from the client's
-        # address waits (docs/scaling.md); these tests keep a pool open.
-        self.served = ServedMock("--server", "waitress", "--threads", "4")
+        # The client's retry rules tell a drop before the first byte from a cut answer; the
+        # default server drops exactly whatever pool the client keeps open (by the client's
+        # port, docs/architecture.md "Serving").
+        self.served = ServedMock("--threads", "4")
         self.url = self.served.url
         return self
 

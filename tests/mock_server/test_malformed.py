@@ -66,7 +66,10 @@ CASES: list[tuple[str, str, str, dict[str, str], bytes, int, int | None]] = [
     ("unknown-method", "BREW", PATH, {}, b"", 405, 234802),
     ("unknown-path", "GET", "/nope", {}, b"", 404, None),
     ("path-prefix", "GET", PATH + "/extra", {}, b"", 404, None),
-    ("root", "GET", "/", {}, b"", 404, None),
+    # A client that left out the path; a bare GET / leads to the dashboard (test_dashboard.py).
+    ("root-with-query", "GET", f"/?key=k&mobile={HASH}", {}, b"", 404, None),
+    ("root-post", "POST", "/", {"Content-Type": "application/x-www-form-urlencoded"},
+     f"key=k&mobile={HASH}".encode(), 404, None),
     ("admin-unknown", "GET", "/__admin/nope", {}, b"", 404, None),
 ]  # fmt: skip
 

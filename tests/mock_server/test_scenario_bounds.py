@@ -1,11 +1,12 @@
 """Every scenario that is accepted serves; the rest are refused naming file, field and why.
 
 Before issue 16 each document here either passed validation and then made every request a
-500 (a ``window_s`` of 1e-320, a raw fault's Content-Type with a line break or with
-Chinese in it under waitress, a lone surrogate), or crashed the loader with a traceback
-(``expires: 2024-13-45``, a 5,000-digit seed, a 400-digit weight, which was also a 500
-from ``PUT /__admin/scenarios``), or took a minute to load (5 MB of JSON, 200k rules:
-YAML's pure-Python parser read JSON), or expanded a "billion laughs" into memory.
+500 (a ``window_s`` of 1e-320, a raw fault's Content-Type with a line break, or with
+Chinese in it, which waitress, the server then, could not send; a lone surrogate), or
+crashed the loader with a traceback (``expires: 2024-13-45``, a 5,000-digit seed, a
+400-digit weight, which was also a 500 from ``PUT /__admin/scenarios``), or took a minute
+to load (5 MB of JSON, 200k rules: YAML's pure-Python parser read JSON), or expanded a
+"billion laughs" into memory.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def test_a_json_file_is_parsed_as_json_and_serves_its_surrogate_pair(tmp_path: P
     )
     doc = compile_file(path).document
     assert doc["internal_errors"] == 0.1  # YAML read 1e-1 as text
-    with MockServer(scenarios=[path]) as mock:  # waitress, which refused non-latin-1 headers
+    with MockServer(scenarios=[path]) as mock:  # a real server: bytes on the wire
         response = requests.get(mock.url + PATH, params={"key": "k", "mobile": HASH}, timeout=10)
     assert response.status_code == 200
     body = response.json()

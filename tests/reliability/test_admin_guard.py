@@ -70,7 +70,7 @@ def _exchange(port: int, request: bytes) -> bytes:
 
 
 def test_raw_header_bytes_over_a_real_server() -> None:
-    """The same through waitress's own header parsing: bytes on the wire, not a test client."""
+    """The same through a real server's own header parsing: bytes on the wire, not a test client."""
     with MockServer(admin_token=UNICODE_TOKEN) as mock:
         statuses = []
         for auth in (b"Bearer \xff\xfe", b"bearer " + UNICODE_TOKEN.encode(), b"Bearer x\x80y"):

@@ -1,0 +1,283 @@
+"""The mock as an ASGI app: plain API requests answered on the event loop, the rest by Flask.
+
+The serving model (``docs/architecture.md``, "Serving"): one event loop answers every
+request, and nothing a client or a scenario does holds a thread. A latency rule or a drip
+is a timer on the loop, so N delayed answers of d seconds all leave after d, whatever N.
+A request body is read here, bounded in size (:attr:`MockConfig.max_content_length`,
+whatever its transfer encoding: the server has already undone the chunking) and in time
+(``body_timeout``); a body over the limit is a 413, a body that does not arrive in time a
+408, broken chunking a 400, each on the API path in the API's own shape.
+
+Plain API requests (GET, or POST with no body type or a urlencoded form, on exactly
+``contract.PATH``) are answered by :func:`.answer.answer`, the function both WSGI doors
+call, so the bytes, the journal and the ledger are theirs. Everything else (the admin API,
+HEAD, multipart and other bodies, other paths and methods) goes to the Flask app through
+:mod:`.bridge`, on a small thread pool, with the body already read; Flask and its app are
+imported and built on the first such request only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import TYPE_CHECKING, Any
+
+from contract import PATH
+
+from ..engine import Call
+from ..runtime import MockRuntime
+from .answer import Reply, answer
+from .bridge import Bridge, Message
+from .params import FORM, add_body, mimetype_of, parse_query
+from .setup import is_remote
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+__all__ = ["MockAsgi", "Scope"]
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+#: Cuts the client's connection without a byte (the server layer's; True when it did).
+Dropper = Callable[[Scope], bool]
+
+
+class BodyProblem(Exception):
+    """A request body that cannot be answered: too large, too slow, or broken."""
+
+    def __init__(self, status: int, detail: str, error: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.detail, self.error, self.message = status, detail, error, message
+
+
+TOO_LARGE = (
+    413, "请求体过大", "request_entity_too_large",
+    "The data value transmitted exceeds the capacity limit.",
+)  # fmt: skip
+TOO_SLOW = (408, "请求体超时", "request_timeout", "the request body did not arrive in time")
+BROKEN = (400, "请求体格式错误", "bad_request", "the request body is broken (bad chunking)")
+
+
+class _Headers:
+    """A request's headers for the engine's ``header`` selectors: case-insensitive, ``_``
+    read as ``-`` and repeated headers joined with ``", "`` (as a WSGI environ has them)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
+        values: dict[str, str] = {}
+        for name, value in raw:
+            key = name.decode("latin-1").lower().replace("_", "-")
+            text = value.decode("latin-1")
+            values[key] = f"{values[key]}, {text}" if key in values else text
+        self._values = values
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        return self._values.get(name.lower().replace("_", "-"), default)
+
+
+class MockAsgi:
+    """The ASGI app of one running mock (one per event loop).
+
+    :param runtime: what it answers with (settings, scenario, engine, store).
+    :param threads: the thread pool for Flask (and for a remote store's round trips).
+    :param drop: how the server cuts a connection for a ``drop`` fault.
+    :param flask: what gives the Flask app (``MockServer.app``); by default one is built on
+        the same runtime on first need.
+    """
+
+    def __init__(
+        self,
+        runtime: MockRuntime,
+        *,
+        threads: int = 4,
+        drop: Dropper | None = None,
+        flask: Callable[[], Flask] | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.bridge = Bridge(runtime, threads, flask)
+        self._drop = drop
+        self._offload = is_remote(runtime.store)
+        self._cut = False
+        self._cut_event: tuple[asyncio.AbstractEventLoop, asyncio.Event] | None = None
+        self._reading: set[asyncio.Task[Any]] = set()
+        #: Called with nothing for every request to the API path (the pytest plugin's tally).
+        self.api_call_hooks: list[Callable[[], None]] = []
+        #: Called on the loop when a server that speaks ASGI lifespan starts (a worker).
+        self.startup_hooks: list[Callable[[], None]] = []
+
+    # -- stopping ------------------------------------------------------------------------
+
+    def cut(self) -> None:
+        """End every wait now (latencies, drips, bodies still arriving); call on the loop."""
+        self._cut = True
+        if self._cut_event is not None:
+            self._cut_event[1].set()
+        for task in list(self._reading):
+            task.cancel()
+
+    async def wait(self, seconds: float) -> None:
+        """Wait ``seconds`` on the loop, holding no thread; :meth:`cut` ends it early."""
+        if seconds <= 0 or self._cut:
+            return
+        loop = asyncio.get_running_loop()
+        if self._cut_event is None or self._cut_event[0] is not loop:
+            self._cut_event = (loop, asyncio.Event())  # one per loop (a test may run several)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._cut_event[1].wait(), seconds)
+
+    # -- ASGI ----------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            await _lifespan(receive, send, self.startup_hooks)
+            return
+        if kind != "http":
+            return  # no websockets here
+        api = scope["path"] == PATH
+        if api:
+            for hook in self.api_call_hooks:
+                hook()
+        method = scope["method"]
+        try:
+            body = b"" if method in ("GET", "HEAD") else await self._body(scope, receive)
+        except BodyProblem as problem:
+            await self._refuse(scope, send, problem, api)
+            return
+        if api and method in ("GET", "POST"):
+            values = self._plain(scope, body)
+            if values is not None:
+                await self._answer(scope, send, values, time.perf_counter())
+                return
+        await self.bridge.serve(scope, body, send, self.wait, self._drop)
+
+    def _plain(self, scope: Scope, body: bytes) -> dict[str, str] | None:
+        """The parameters of a plain API request; None when Flask should judge it."""
+        query = scope["query_string"]
+        values = parse_query(query)
+        if scope["method"] == "GET":
+            return values
+        content_type = _header(scope, b"content-type")
+        if content_type is None:
+            return values  # a POST with no body type: the query string alone
+        if mimetype_of(content_type.decode("latin-1")) != FORM:
+            return None
+        return add_body(values, parse_query(body)) if body else values
+
+    async def _answer(
+        self, scope: Scope, send: Send, values: dict[str, str], started: float
+    ) -> None:
+        client = scope.get("client")
+        ip = client[0] if client else None
+        call = Call(scope["method"], values.get("key"), values.get("mobile"), ip or "",
+                    _Headers(scope["headers"]))  # fmt: skip
+        intervals: list[float] = []
+        try:
+            if self._offload:
+                reply = await asyncio.get_running_loop().run_in_executor(
+                    self.bridge.pool, answer, self.runtime, call, ip, values.get("callback"),
+                    started, intervals.append,
+                )  # fmt: skip
+            else:
+                reply = answer(self.runtime, call, ip, values.get("callback"), started,
+                               intervals.append)  # fmt: skip
+        except Exception as error:  # the store failed: Flask's handlers answer it
+            await self.bridge.failed(scope, error, send)
+            return
+        await self.wait(reply.delay)
+        await self._send_reply(scope, send, reply, intervals)
+
+    async def _send_reply(
+        self, scope: Scope, send: Send, reply: Reply, intervals: list[float]
+    ) -> None:
+        if reply.fault is None:
+            payload = reply.payload
+            raw = [(b"content-type", reply.content_type.encode("latin-1")),
+                   (b"content-length", b"%d" % len(payload))]  # fmt: skip
+            await send({"type": "http.response.start", "status": 200, "headers": raw})
+            await send({"type": "http.response.body", "body": payload})
+            return
+        status, headers, content = reply.fault
+        await self.bridge.stream(scope, send, status, headers, content, intervals, self.wait,
+                                 self._drop)  # fmt: skip
+
+    async def _body(self, scope: Scope, receive: Receive) -> bytes:
+        """The whole request body, within the size limit and the body timeout."""
+        config = self.runtime.config
+        limit = config.max_content_length
+        length = _header(scope, b"content-length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise BodyProblem(*TOO_LARGE)  # refused before a byte of it is read
+        deadline = time.monotonic() + config.body_timeout
+        chunks: list[bytes] = []
+        size = 0
+        task = asyncio.current_task()
+        if task is not None:
+            self._reading.add(task)
+        try:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or self._cut:
+                    raise BodyProblem(*TOO_SLOW)
+                try:
+                    message = await asyncio.wait_for(receive(), left)
+                except (asyncio.TimeoutError, asyncio.CancelledError):
+                    raise BodyProblem(*TOO_SLOW) from None
+                if message["type"] == "http.disconnect":
+                    # The client went away, or the server could not read the body (broken
+                    # chunking): either way no answer; a client still there learns why.
+                    raise BodyProblem(*BROKEN)
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                if size > limit:
+                    raise BodyProblem(*TOO_LARGE)
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    return b"".join(chunks)
+        finally:
+            if task is not None:
+                self._reading.discard(task)
+
+    async def _refuse(self, scope: Scope, send: Send, problem: BodyProblem, api: bool) -> None:
+        """A body problem's answer: in the API's shape on the API path, else as the admin
+        API's errors; the connection closes after it (the rest of the body is unread)."""
+        from .wire import CONTENT_TYPE, api_error_bytes, encode
+
+        if api:
+            payload = api_error_bytes(problem.detail)
+        else:
+            payload = encode({"error": problem.error, "message": problem.message})
+        headers = [
+            (b"content-type", CONTENT_TYPE.encode("latin-1")),
+            (b"content-length", b"%d" % len(payload)),
+            (b"connection", b"close"),
+        ]
+        try:
+            await send({"type": "http.response.start", "status": problem.status,
+                        "headers": headers})  # fmt: skip
+            await send({"type": "http.response.body", "body": payload})
+        except Exception:
+            return
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+async def _lifespan(receive: Receive, send: Send, hooks: list[Callable[[], None]]) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            for hook in hooks:
+                hook()
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
