@@ -6,8 +6,9 @@ mock does not, so that a test's mock never changes with the shell it runs in), t
 command line's arguments, then an explicit mapping. A value that cannot be used is a
 :class:`SettingsError` naming where it came from (``JUHE_MOCK_PORT: ...``, ``--port: ...``).
 
-The settings travel to granian's worker processes as JSON (:meth:`MockConfig.to_json`);
-what cannot travel (a ready ``store``, a ``clock``) is for in-process mocks only.
+The settings travel to granian's worker processes as JSON (:meth:`MockConfig.to_json`, in
+a file only the user can read); what cannot travel (a ready ``store``, a ``clock``) is for
+in-process mocks only.
 """
 
 from __future__ import annotations
@@ -20,14 +21,16 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
-from .state.store import DEFAULT_JOURNAL_SIZE
+from .state.store import DEFAULT_JOURNAL_SIZE, DEFAULT_LEDGER_KEYS
 
 if TYPE_CHECKING:
     from .state.store import Store
 
 __all__ = [
     "DEFAULT_JOURNAL_SIZE",
+    "DEFAULT_LEDGER_KEYS",
     "DEFAULT_MAX_CONTENT_LENGTH",
+    "DEFAULT_REDIS_TIMEOUT_S",
     "ENVIRONMENT",
     "RETIRED_SERVERS",
     "SERVERS",
@@ -41,6 +44,8 @@ ScenarioSource = Union[Mapping[str, Any], str, Path]  # noqa: UP007 - a runtime 
 
 #: The largest request body accepted (form posts are tiny; scenario documents are not).
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+#: How long one Redis command may take before the request gets a 503 (state/redis_store.py).
+DEFAULT_REDIS_TIMEOUT_S = 1.0
 SERVERS = ("granian", "waitress")
 #: Servers the mock no longer runs on, and why (``juhe-mock`` exits 2 with the message).
 RETIRED_SERVERS = {
@@ -94,6 +99,16 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
         return str(value)
 
     return check
+
+
+def _redis_timeout(value: Any) -> float:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number of seconds") from None
+    if not 0.01 <= seconds <= 60:  # NaN fails too
+        raise ValueError(f"{value!r} is not between 0.01 and 60 seconds")
+    return seconds
 
 
 def _token(value: Any) -> str | None:
@@ -152,6 +167,8 @@ _SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "workers": ("JUHE_MOCK_WORKERS", _at_least_one),
     "log_format": ("JUHE_MOCK_LOG_FORMAT", _choice(LOG_FORMATS)),
     "journal_size": ("JUHE_MOCK_JOURNAL_SIZE", _at_least_one),
+    "ledger_keys": ("JUHE_MOCK_LEDGER_KEYS", _at_least_one),
+    "redis_timeout_s": ("JUHE_MOCK_REDIS_TIMEOUT_S", _redis_timeout),
     "max_content_length": ("JUHE_MOCK_MAX_CONTENT_LENGTH", _at_least_one),
     "drain_timeout": ("JUHE_MOCK_DRAIN_TIMEOUT", _seconds),
     "body_timeout": ("JUHE_MOCK_BODY_TIMEOUT", _seconds),
@@ -172,8 +189,10 @@ class MockConfig:
 
     What it answers: ``scenarios`` (documents or YAML/JSON paths, merged in order on the
     built-in defaults), ``seed``. Where state lives: ``store`` (a ready one, in process),
-    else ``state`` (``redis://HOST:PORT/DB``; None: memory) and its ``namespace``;
-    ``journal_size``. The admin API: ``admin_token``. How it is served (``juhe-mock``):
+    else ``state`` (``redis://HOST:PORT/DB``; None: memory), its ``namespace`` and
+    ``redis_timeout_s`` (the longest a Redis command may take: then a 503); ``journal_size``
+    (requests kept), ``ledger_keys`` (key fingerprints the ledger counts one by one, the
+    rest in one bucket). The admin API: ``admin_token``. How it is served (``juhe-mock``):
     ``host``, ``port``, ``server``, ``threads`` (None: the server's default), ``workers``,
     ``log_format``, ``max_content_length``; how long a stop waits for the answers in flight
     (``drain_timeout``), a body may take (``body_timeout``), headers may take and a
@@ -188,6 +207,8 @@ class MockConfig:
     namespace: str = "default"
     store: Store | None = None
     journal_size: int = DEFAULT_JOURNAL_SIZE
+    ledger_keys: int = DEFAULT_LEDGER_KEYS
+    redis_timeout_s: float = DEFAULT_REDIS_TIMEOUT_S
     host: str = "127.0.0.1"
     port: int = 8000
     server: str = "granian"
@@ -208,7 +229,8 @@ class MockConfig:
         if isinstance(self.scenarios, (Mapping, str, Path)):
             self.scenarios = [self.scenarios]
         checked = ("port", "workers", "journal_size", "max_content_length", "admin_token")
-        for name in (*checked, "drain_timeout", "body_timeout", "idle_timeout"):
+        timeouts = ("drain_timeout", "body_timeout", "idle_timeout", "redis_timeout_s")
+        for name in (*checked, "ledger_keys", *timeouts):
             try:
                 _SETTINGS[name][1](getattr(self, name))
             except ValueError as error:

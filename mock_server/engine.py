@@ -13,7 +13,9 @@ The order of the steps is part of the contract (docs/wire.md): the key is judged
 6. magic numbers (``contract.magic``);
 7. the default: a tenure code drawn from the hash and the seed, or 234803;
 8. any success then takes one unit of the key's quota (then 10012, or 10013 for a trial
-   key).
+   key). The engine only names the claim (:attr:`Decision.quota`): the unit is taken by
+   the store's ``settle`` in the same atomic step that bills and journals the request
+   (``web/answer.py``), so that a worker killed mid-request leaves them agreeing.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from contract.keys import key_digest, key_fingerprint
 from .scenario.model import Fault, Outcome, Rule, Scenario, unit_interval
 from .state.store import Store
 
-__all__ = ["Call", "Decision", "Engine", "mobile_problem"]
+__all__ = ["Call", "Decision", "Engine", "QuotaClaim", "mobile_problem"]
 
 
 class Headers(Protocol):
@@ -57,6 +59,15 @@ class Call:
 
 
 @dataclass(frozen=True)
+class QuotaClaim:
+    """A success that needs one unit of a key's quota, and what it becomes without one."""
+
+    counter: str  # the store's counter: ``quota:<the key's whole digest>``
+    limit: int
+    refusal: int  # 10012, or 10013 for a trial key
+
+
+@dataclass(frozen=True)
 class Decision:
     """The answer to one request, before it is put on the wire."""
 
@@ -70,11 +81,21 @@ class Decision:
     step: str = "default"  # validation, rule, platform, internal, magic, default, quota
     key_fp: str | None = None
     mobile_hash: str | None = None
+    #: The quota unit this success still needs (taken by ``Store.settle``), if any.
+    quota: QuotaClaim | None = None
 
     @property
     def billable(self) -> bool:
         """Whether the vendor bills it: a success, unless a fault replaced the answer."""
         return self.error_code == SUCCESS_CODE
+
+    def quota_refused(self) -> Decision:
+        """This decision when the key's quota is used up: 10012 (10013 for a trial key)."""
+        assert self.quota is not None
+        return Decision(
+            self.quota.refusal, fault=self.fault, latency=self.latency, rule=self.rule,
+            step="quota", key_fp=self.key_fp, mobile_hash=self.mobile_hash,
+        )  # fmt: skip
 
 
 def mobile_problem(mobile: str | None) -> str:
@@ -227,15 +248,12 @@ class Engine:
                 None, fault=fault, latency=delay, rule=rule, step=step,
                 key_fp=key_fp, mobile_hash=mobile_hash,
             )  # fmt: skip
+        claim = None
         if outcome.tenure is not None:
             quota, trial = self.scenario.platform.quota_for(key)
-            # Keyed by the whole digest: two keys may share a (display) fingerprint.
-            held = f"quota:{key_digest(key)}"
-            if quota is not None and not self.store.take_if_below(held, quota):
-                return Decision(
-                    10013 if trial else 10012, fault=fault, latency=delay, rule=rule,
-                    step="quota", key_fp=key_fp, mobile_hash=mobile_hash,
-                )  # fmt: skip
+            if quota is not None:
+                # Keyed by the whole digest: two keys may share a (display) fingerprint.
+                claim = QuotaClaim(f"quota:{key_digest(key)}", quota, 10013 if trial else 10012)
         return Decision(
             error_code=outcome.error if outcome.error is not None else SUCCESS_CODE,
             tenure=outcome.tenure,
@@ -247,4 +265,5 @@ class Engine:
             step=step,
             key_fp=key_fp,
             mobile_hash=mobile_hash,
+            quota=claim,
         )

@@ -24,7 +24,9 @@ from .scenario.document import (
     validate_document,
     validate_rule,
 )
+from .scenario.errors import ConfigError
 from .scenario.model import Scenario
+from .scenario.schema import MAX_RULES
 from .state.orderids import OrderIds
 from .state.store import InMemoryStore, Store
 
@@ -50,7 +52,9 @@ class MockRuntime:
 
     def __init__(self, config: MockConfig, store: Store | None = None) -> None:
         self.config = config
-        self.store: Store = store or config.store or InMemoryStore(config.journal_size)
+        self.store: Store = (
+            store or config.store or InMemoryStore(config.journal_size, config.ledger_keys)
+        )
         self.clock = config.clock
         self.started = config.clock()
         self._loaded = [
@@ -63,6 +67,10 @@ class MockRuntime:
 
     def _engine(self, parts: Sequence[CompiledDocument]) -> Engine:
         every = [default_compiled(), *parts]
+        rules = sum(len(part.rules) for part in every)
+        if rules > MAX_RULES:
+            why = f"{rules:,} rules in all; a scenario holds at most {MAX_RULES:,}"
+            raise ConfigError("merged scenario", "$.rules", why)
         merged = merge_documents([part.document for part in every])
         return Engine(assemble(merged, every, seed=self.config.seed), self.store, self.clock)
 
@@ -88,10 +96,16 @@ class MockRuntime:
             self.engine = engine
 
     def add_rule(self, rule: Mapping[str, Any], label: str = "rule") -> str:
-        """Append one rule to the scenario in force; returns the rule's name."""
+        """Append one rule to the scenario in force; returns the rule's name.
+
+        :raises ConfigError: for an invalid rule, or one past :data:`MAX_RULES`.
+        """
         compiled = validate_rule(rule, label)
         with self._lock:
             scenario = self.engine.scenario
+            if len(scenario.rules) >= MAX_RULES:
+                why = f"the scenario holds {MAX_RULES:,} rules, the most it may"
+                raise ConfigError(label, "$", why)
             doc = dict(scenario.document)
             doc["rules"] = [*doc.get("rules", []), dict(rule)]
             placed = place_rule(compiled, rule, len(scenario.rules))

@@ -26,7 +26,7 @@ from contract import (
 from contract.bodies import wire_json
 from contract.clock import BEIJING
 
-from .errors import ConfigError, member_path
+from .errors import ConfigError
 from .model import (
     Fault,
     FaultKind,
@@ -40,6 +40,7 @@ from .model import (
     Selectors,
     Window,
 )
+from .parse import json_path
 
 #: A raw fault's ``text`` goes out as this unless its ``content_type`` says otherwise.
 TEXT_CONTENT_TYPE = "text/plain;charset=utf-8"
@@ -56,11 +57,18 @@ __all__ = [
 
 
 def _moment(text: str, source: str, path: str) -> datetime:
+    # "Z" for UTC, as YAML and JSON writers put it (Python 3.10's parser wants "+00:00").
+    spelled = text[:-1] + "+00:00" if text[-1:] in ("Z", "z") else text
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(spelled)
     except ValueError:
         raise ConfigError(source, path, f"{text!r} is not an ISO 8601 date-time") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=BEIJING)
+    moment = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=BEIJING)
+    try:
+        moment.timestamp()  # year 1 at +08:00 is before year 1 in UTC: no time at all
+    except (OverflowError, ValueError, OSError):
+        raise ConfigError(source, path, f"{text!r} is out of range") from None
+    return moment
 
 
 def _of_day(text: str) -> int:
@@ -142,10 +150,10 @@ def _outcome(doc: Mapping[str, Any], source: str, path: str) -> Outcome:
         payload, content_type = _raw_body(doc, kind, source, path)
         fault = Fault(
             kind,
-            status=doc.get("status", 200),
+            status=int(doc.get("status", 200)),  # JSON's 200.0 is an integer to the schema
             body=doc.get("body", "html"),
-            chunk=doc.get("chunk", 1),
-            interval=doc.get("interval", 0.05),
+            chunk=int(doc.get("chunk", 1)),
+            interval=float(doc.get("interval", 0.05)),
             payload=payload,
             content_type=content_type,
         )
@@ -197,7 +205,7 @@ def compile_rule(doc: Mapping[str, Any], index: int, digest: str, source: str, w
         digest=digest,
         when=selectors,
         probability=doc.get("probability"),
-        times=doc.get("times"),
+        times=int(doc["times"]) if "times" in doc else None,
         outcomes=outcomes,
         is_sequence="sequence" in doc,
         cycle=doc.get("cycle", False),
@@ -208,12 +216,13 @@ def _platform(doc: Mapping[str, Any], source: str) -> Platform:
     keys = doc.get("keys", {})
     per_key = {}
     for key, settings in keys.get("per_key", {}).items():
-        path = f"$.keys.per_key{member_path(key)}"
+        path = json_path(["keys", "per_key", key])  # the key's fingerprint, not the key
         expires = settings.get("expires")
+        quota = settings.get("quota")
         per_key[key] = KeySettings(
             error=settings.get("error"),
             expires=_moment(expires, source, f"{path}.expires") if expires else None,
-            quota=settings.get("quota"),
+            quota=int(quota) if quota is not None else None,
             trial=settings.get("trial", False),
         )
     ips = doc.get("ips", {})
@@ -221,10 +230,10 @@ def _platform(doc: Mapping[str, Any], source: str) -> Platform:
     return Platform(
         allow=frozenset(keys["allow"]) if "allow" in keys else None,
         keys=per_key,
-        default_quota=keys.get("quota"),
+        default_quota=int(keys["quota"]) if "quota" in keys else None,
         banned_ips=_ips(ips.get("banned", []), source, "$.ips.banned"),
         sources=_ips(ips["sources"], source, "$.ips.sources") if "sources" in ips else None,
-        rate=RateLimit(rate["limit"], rate.get("window_s", 1.0)) if rate else None,
+        rate=RateLimit(int(rate["limit"]), float(rate.get("window_s", 1.0))) if rate else None,
         maintenance=tuple(
             _window(w, source, f"$.maintenance[{i}]")
             for i, w in enumerate(doc.get("maintenance", []))
@@ -273,7 +282,7 @@ def _scenario(
     default = doc.get("default", {})
     return Scenario(
         document=doc,
-        seed=seed if seed is not None else doc.get("seed", 0),
+        seed=seed if seed is not None else int(doc.get("seed", 0)),
         default_no_record=default.get("answer", "tenure") == "no_record",
         weights=_weights(default, source),
         platform=_platform(doc, source),

@@ -1,29 +1,29 @@
 """Scenario documents: reading (YAML or JSON), validating and merging.
 
-A document is checked against :data:`~mock_server.scenario.schema.SCENARIO_SCHEMA`, then
-compiled (:mod:`mock_server.scenario.compile`) once, when it is read, so that nothing per
-request parses, compiles or reads a file. Every problem is a :class:`ConfigError` naming the
-source, the JSON path of the bad field and why.
+A document is parsed and bounded (:mod:`mock_server.scenario.parse`), checked against
+:data:`~mock_server.scenario.schema.SCENARIO_SCHEMA`, then compiled
+(:mod:`mock_server.scenario.compile`) once, when it is read, so that nothing per request
+parses, compiles or reads a file. Every problem is a :class:`ConfigError` naming the
+source, the JSON path of the bad field and why; no message spells out an API key (a
+``keys.per_key`` name is shown as its fingerprint, and a schema message that would repeat
+a value holding keys or phone numbers names the value's kind instead).
 """
 
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from . import library
 from .compile import CompiledDocument, compile_document, compile_rule, rule_digest
-from .errors import TOO_DEEP, ConfigError, member_path
+from .errors import TOO_DEEP, ConfigError
 from .model import Rule
-from .schema import RULE_SCHEMA, SCENARIO_SCHEMA
+from .parse import MAX_DOCUMENT_BYTES, json_path, parse_text, plain
+from .schema import MAX_RULES, RULE_SCHEMA, SCENARIO_SCHEMA
 
 __all__ = [
     "compile_file",
@@ -40,6 +40,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
 # jsonschema (and its referencing machinery) costs a mock's start-up more than anything
@@ -68,14 +69,22 @@ def load_document(path: str | Path) -> dict[str, Any]:
     return dict(compile_file(path).document)
 
 
+#: How a file's name says to parse it; any other name: JSON if it is JSON, else YAML.
+_KINDS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+
+
 def compile_file(path: str | Path) -> CompiledDocument:
-    """Read, validate and compile one scenario file (YAML or JSON), or the shipped scenario
-    a bare name names when no such file exists (:mod:`.library`).
+    """Read, validate and compile one scenario file (JSON or YAML, by its name), or the
+    shipped scenario a bare name names when no such file exists (:mod:`.library`).
 
     :raises ConfigError: naming the file, the field and why.
     """
     source = str(path)
     try:
+        size = Path(path).stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            why = f"{size:,} bytes; a scenario document is at most {MAX_DOCUMENT_BYTES:,} bytes"
+            raise ConfigError(source, "$", why)
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         if library.is_bare_name(path):  # no such file: a shipped scenario's name?
@@ -92,42 +101,26 @@ def compile_file(path: str | Path) -> CompiledDocument:
         raise ConfigError(source, "$", f"not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(source, "$", f"cannot read it: {exc.strerror or exc}") from None
-    return compile_text(text, source)
+    return compile_text(text, source, _KINDS.get(Path(path).suffix.lower()))
 
 
 def parse_document(text: str, source: str) -> dict[str, Any]:
-    """Parse YAML (which includes JSON) and validate it."""
+    """Parse JSON or YAML and validate it."""
     return dict(compile_text(text, source).document)
 
 
-def compile_text(text: str, source: str, *, checked: bool = True) -> CompiledDocument:
-    """Parse YAML (which includes JSON), validate and compile it.
+def compile_text(
+    text: str, source: str, kind: str | None = None, *, checked: bool = True
+) -> CompiledDocument:
+    """Parse (``kind`` ``"json"``, ``"yaml"``, or None: JSON if it is JSON, else YAML),
+    validate and compile.
 
     :param checked: False for the built-in default only (its schema check is a test's).
     """
-    try:
-        data = _plain(yaml.safe_load(text)) if text.strip() else {}
-    except RecursionError:
-        raise ConfigError(source, "$", TOO_DEEP) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "$"
-        problem = getattr(exc, "problem", None) or "not valid YAML or JSON"
-        raise ConfigError(source, where, f"not valid YAML or JSON: {problem}") from None
+    data = parse_text(text, source, kind)
     if not checked:
-        return compile_document(data, source)
+        return compile_document(plain(data, source), source)
     return validate_document(data, source)
-
-
-def _plain(value: Any) -> Any:
-    # YAML turns unquoted dates into date objects; the schema wants strings.
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    return value
 
 
 def load_documents(paths: Iterable[str | Path]) -> list[dict[str, Any]]:
@@ -147,37 +140,57 @@ def default_compiled() -> CompiledDocument:
     return compile_text(text, "mock_server/scenario/default.yaml", checked=False)
 
 
-def _non_finite(value: Any, path: str = "$") -> str | None:
-    """The JSON path of the first NaN or infinity in ``value``, if any.
-
-    JSON (``NaN``, as Python's parser reads it) and YAML (``.nan``, ``.inf``) both let them
-    through, and the schema's bounds cannot stop a NaN, which compares false to everything.
-    """
-    if isinstance(value, float):
-        return None if math.isfinite(value) else path
-    if isinstance(value, Mapping):
-        items: Iterable[tuple[str, Any]] = ((member_path(str(k)), v) for k, v in value.items())
-    elif isinstance(value, list):
-        items = ((f"[{i}]", v) for i, v in enumerate(value))
-    else:
-        return None
-    for step, item in items:
-        found = _non_finite(item, path + step)
-        if found is not None:
-            return found
-    return None
+#: Where a document (or one rule) holds API keys or phone numbers: a schema message about a
+#: value there, or about an object or list around it, must not repeat the value.
+_Fields = tuple[tuple[object, ...], ...]
+_SECRET_FIELDS: _Fields = (
+    ("keys", "allow"),
+    ("rules", int, "when", "key"),
+    ("rules", int, "when", "mobile"),
+)
+_RULE_SECRET_FIELDS: _Fields = (("when", "key"), ("when", "mobile"))
+#: Fields that are secret themselves when they are not the object they should be (a key
+#: where ``keys`` or ``keys.per_key`` should be); what is inside them is judged field by field.
+_SECRET_PLACES = (["keys"], ["keys", "per_key"])
 
 
-def _check(validator: Draft202012Validator, data: Any, source: str) -> None:
+def _holds_secrets(trail: list[str | int], fields: _Fields) -> bool:
+    if trail in _SECRET_PLACES and fields is _SECRET_FIELDS:
+        return True
+    for field in fields:
+        head = trail[: len(field)]
+        if len(head) == len(field) and all(
+            isinstance(step, int) if want is int else step == want
+            for want, step in zip(field, head, strict=True)
+        ):
+            return True
+    return False
+
+
+def _message(error: ValidationError, trail: list[str | int], fields: _Fields) -> str:
+    """jsonschema's message, unless it would repeat a value that may hold a secret."""
+    message: str = error.message
+    instance: Any = error.instance
+    secret = _holds_secrets(trail, fields)
+    if not (secret or isinstance(instance, (dict, list))):
+        return message
+    if error.validator == "additionalProperties" and secret:
+        known = ", ".join(error.schema.get("properties", {}))
+        return f"holds a property it does not know (it takes: {known})"
+    shown = repr(instance)
+    kinds: dict[type, str] = {dict: "the object", list: "the list"}
+    kind = kinds.get(type(instance), "the value")
+    return message.replace(shown, kind)  # messages that do not show it name fields only
+
+
+def _check(validator: Draft202012Validator, data: Any, source: str, fields: _Fields) -> None:
     """Schema-check ``data``, or raise the :class:`ConfigError` that best says what is wrong."""
     from jsonschema.exceptions import best_match
 
-    where = _non_finite(data)
-    if where is not None:
-        raise ConfigError(source, where, "must be a finite number (not NaN or infinity)")
     error = best_match(validator.iter_errors(data))
     if error is not None:
-        raise ConfigError(source, str(error.json_path), error.message)
+        trail = list(error.absolute_path)
+        raise ConfigError(source, json_path(trail), _message(error, trail, fields))
 
 
 def validate_document(data: Any, source: str) -> CompiledDocument:
@@ -186,7 +199,12 @@ def validate_document(data: Any, source: str) -> CompiledDocument:
     :raises ConfigError: unless ``data`` is a valid scenario document.
     """
     try:
-        _check(_validator(), data, source)
+        data = plain(data, source)
+        rules = data.get("rules") if isinstance(data, dict) else None
+        if isinstance(rules, list) and len(rules) > MAX_RULES:  # before the schema walks them
+            why = f"{len(rules):,} rules; a scenario holds at most {MAX_RULES:,}"
+            raise ConfigError(source, "$.rules", why)
+        _check(_validator(), data, source, _SECRET_FIELDS)
         return compile_document(data, source)
     except RecursionError:
         raise ConfigError(source, "$", TOO_DEEP) from None
@@ -198,7 +216,8 @@ def validate_rule(data: Any, source: str) -> Rule:
     :raises ConfigError: unless ``data`` is one valid rule.
     """
     try:
-        _check(_rule_validator(), data, source)
+        data = plain(data, source)
+        _check(_rule_validator(), data, source, _RULE_SECRET_FIELDS)
         return compile_rule(data, 0, rule_digest(data), source, "$")
     except RecursionError:
         raise ConfigError(source, "$", TOO_DEEP) from None

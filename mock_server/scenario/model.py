@@ -31,6 +31,7 @@ __all__ = [
     "Scenario",
     "Selectors",
     "Window",
+    "normal_ip",
     "unit_interval",
 ]
 
@@ -120,14 +121,45 @@ class Window:
         return True
 
 
+#: IPv4-mapped IPv6 addresses (``::ffff:127.0.0.1``): what a dual-stack socket reports for
+#: an IPv4 client. They are the IPv4 address, for the admin guard and every IP model alike.
+_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+
+
+def normal_ip(address: str) -> str:
+    """``address`` with an IPv4-mapped IPv6 address written as the IPv4 address it maps
+    (``::ffff:127.0.0.1`` → ``127.0.0.1``); anything else as it is (cheap: one prefix test
+    for the usual address)."""
+    if ":" not in address or not address[:7].lower().startswith("::ffff:"):
+        return address
+    try:
+        mapped = ipaddress.IPv6Address(address).ipv4_mapped
+    except ValueError:
+        return address
+    return str(mapped) if mapped is not None else address
+
+
+def _network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network:
+    net = ipaddress.ip_network(entry, strict=False)
+    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen >= 96 and net.subnet_of(_MAPPED):
+        mapped = net.network_address.ipv4_mapped
+        assert mapped is not None  # inside ::ffff:0:0/96
+        return ipaddress.IPv4Network(f"{mapped}/{net.prefixlen - 96}")
+    return net
+
+
 class IpMatcher:
-    """A set of addresses and networks, compiled once; exact addresses are a set lookup."""
+    """A set of addresses and networks, compiled once; exact addresses are a set lookup.
+
+    IPv4-mapped IPv6 entries count as their IPv4 address (see :func:`normal_ip`); the
+    engine matches normalised client addresses.
+    """
 
     def __init__(self, entries: list[str]) -> None:
         exact: set[str] = set()
         networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
         for entry in entries:
-            net = ipaddress.ip_network(entry, strict=False)
+            net = _network(entry)
             if net.prefixlen == net.max_prefixlen:
                 exact.add(str(net.network_address))
             else:
@@ -138,6 +170,9 @@ class IpMatcher:
     def __contains__(self, ip: object) -> bool:
         if not isinstance(ip, str):
             return False
+        if ip in self._exact:
+            return True
+        ip = normal_ip(ip)
         if ip in self._exact:
             return True
         if not self._networks:

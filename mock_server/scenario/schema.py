@@ -1,7 +1,9 @@
 """The JSON Schema of a scenario document, built from the contract's catalogue.
 
 The code enums come from ``contract`` so that a new code needs no edit here.
-``juhe-mock --print-schema`` prints it for editors.
+``juhe-mock --print-schema`` prints it for editors. Every number and list has a bound: a
+document the schema accepts must serve (a ``window_s`` of ``1e-320`` made every request a
+500 once), and the size of a document is bounded too (:mod:`.parse`).
 """
 
 from __future__ import annotations
@@ -12,13 +14,29 @@ from contract import ERROR_CODES, TENURE_CODES
 
 from .model import FaultKind
 
-__all__ = ["SCENARIO_SCHEMA"]
+__all__ = ["MAX_COUNT", "MAX_RULES", "SCENARIO_SCHEMA"]
+
+#: The most rules a scenario may hold (merged documents and added rules included): the
+#: engine tries them in order on every request.
+MAX_RULES = 10_000
+#: The largest quota, ``times`` or rate limit: far beyond any test, and exact in a float.
+MAX_COUNT = 10**12
 
 _NAMES = {"type": "string", "minLength": 1}
 _ONE_OR_MANY = {"oneOf": [_NAMES, {"type": "array", "items": _NAMES, "minItems": 1}]}
 _DATETIME = {
     "type": "string",
     "description": "ISO 8601 date or date-time; without an offset it is Beijing time",
+}
+_COUNT = {"type": "integer", "minimum": 0, "maximum": MAX_COUNT}
+#: A Content-Type header value: printable ASCII with no line break, nothing a server could
+#: refuse to send (a raw fault's ``text/plain; 中文`` was a 500 under waitress).
+_HEADER_VALUE = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 200,
+    "pattern": "^[!-~]([ -~]*[!-~])?$",
+    "description": "printable ASCII, no line break, no space at either end",
 }
 _TIME_OF_DAY = {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"}
 _SECONDS = {"type": "number", "minimum": 0, "maximum": 600}
@@ -58,7 +76,7 @@ _OUTCOME = {
         "interval": _SECONDS,
         "json": {"description": "for a raw fault: any JSON value, sent compact, keys in order"},
         "text": {"type": "string", "maxLength": 100000, "description": "for a raw fault"},
-        "content_type": {"type": "string", "minLength": 1, "maxLength": 200},
+        "content_type": _HEADER_VALUE,
         "latency": {
             "oneOf": [
                 _SECONDS,
@@ -110,9 +128,9 @@ _RULE = {
         "name": {"type": "string", "minLength": 1, "maxLength": 100},
         "when": _SELECTORS,
         "probability": {"type": "number", "minimum": 0, "maximum": 1},
-        "times": {"type": "integer", "minimum": 1},
+        "times": {**_COUNT, "minimum": 1},
         "then": _OUTCOME,
-        "sequence": {"type": "array", "items": _OUTCOME, "minItems": 1},
+        "sequence": {"type": "array", "items": _OUTCOME, "minItems": 1, "maxItems": 1000},
         "cycle": {"type": "boolean"},
     },
     "oneOf": [{"required": ["then"]}, {"required": ["sequence"]}],
@@ -125,7 +143,7 @@ _KEY_SETTINGS = {
     "properties": {
         "error": {"enum": [c for c in ERROR_CODES if c < 100000]},
         "expires": _DATETIME,
-        "quota": {"type": "integer", "minimum": 0},
+        "quota": _COUNT,
         "trial": {"type": "boolean"},
     },
 }
@@ -140,8 +158,8 @@ SCENARIO_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
     "properties": {
         "version": {"const": 1},
-        "description": {"type": "string"},
-        "seed": {"type": "integer"},
+        "description": {"type": "string", "maxLength": 10000},
+        "seed": {"type": "integer", "minimum": -(2**63), "maximum": 2**63 - 1},
         "default": {
             "type": "object",
             "additionalProperties": False,
@@ -150,7 +168,7 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                 "weights": {
                     "type": "object",
                     "propertyNames": {"enum": list(TENURE_CODES)},
-                    "additionalProperties": {"type": "number", "minimum": 0},
+                    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 1e9},
                     "minProperties": 1,
                 },
             },
@@ -160,7 +178,7 @@ SCENARIO_SCHEMA: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "allow": {"type": "array", "items": _NAMES},
-                "quota": {"type": "integer", "minimum": 0},
+                "quota": _COUNT,
                 "per_key": {"type": "object", "additionalProperties": _KEY_SETTINGS},
             },
         },
@@ -175,15 +193,15 @@ SCENARIO_SCHEMA: dict[str, Any] = {
                     "additionalProperties": False,
                     "required": ["limit"],
                     "properties": {
-                        "limit": {"type": "integer", "minimum": 0},
-                        "window_s": {"type": "number", "exclusiveMinimum": 0},
+                        "limit": _COUNT,
+                        "window_s": {"type": "number", "minimum": 0.001, "maximum": 86400},
                     },
                 },
             },
         },
         "maintenance": {"type": "array", "items": _WINDOW},
         "internal_errors": {"type": "number", "minimum": 0, "maximum": 1},
-        "rules": {"type": "array", "items": _RULE},
+        "rules": {"type": "array", "items": _RULE, "maxItems": MAX_RULES},
     },
 }
 

@@ -120,6 +120,16 @@ def _parser() -> argparse.ArgumentParser:
         "one Redis each take their own (default: 'default')" + _env("namespace"),
     )  # fmt: skip
     add(
+        "--redis-timeout-s", type=float, metavar="SECONDS",
+        help="the longest one Redis command may take; then the request gets a 503 "
+        "(default 1.0)" + _env("redis_timeout_s"),
+    )  # fmt: skip
+    add(
+        "--ledger-keys", type=int, metavar="N",
+        help="key fingerprints the ledger counts one by one; the rest share one bucket "
+        "(default 1000)" + _env("ledger_keys"),
+    )  # fmt: skip
+    add(
         "--list-scenarios", action="store_true", default=False,
         help="list the shipped scenarios (--scenarios NAME) and exit",
     )  # fmt: skip

@@ -7,8 +7,10 @@ the address line once a worker listens, and hands the port to granian, which for
 workers. Each worker serves the same ASGI app as the one-process default
 (:class:`~mock_server.web.door_async.MockAsgi`, on its own event loop). A forked worker
 serves the master's runtime as it is (nothing is read or compiled again); a worker started
-fresh (the ``spawn`` start method) builds the same from the settings passed in the
-environment (:data:`SETTINGS_ENV`).
+fresh (the ``spawn`` or ``forkserver`` start method) builds the same from the settings in a
+file only this user can read, named by :data:`SETTINGS_ENV` and removed when the server
+stops: the admin token and a Redis password never sit in a worker's environment, which
+the user's other processes can read (``/proc/PID/environ``).
 
 Stopping: SIGTERM/SIGINT reach every worker; each stops accepting, lets the answers in
 flight finish, and cuts their waits short after ``drain_timeout``; granian kills a worker
@@ -53,10 +55,10 @@ from ..scenario.model import Scenario
 from .exits import EXIT_USAGE, fail
 from .logs import configure_logging
 
-__all__ = ["SETTINGS_ENV", "serve_workers", "stateful_features", "worker_app"]
+__all__ = ["SETTINGS_ENV", "serve_workers", "stateful_features", "worker_app", "worker_config"]
 
-#: The environment variable that carries the settings (JSON) to spawned workers.
-SETTINGS_ENV = "JUHE_MOCK_WORKER_SETTINGS"
+#: The environment variable that names the settings file (JSON, mode 0600) of spawned workers.
+SETTINGS_ENV = "JUHE_MOCK_WORKER_SETTINGS_FILE"
 
 #: The master's runtime, built before granian forks: a forked worker serves it as it is.
 _MASTER_RUNTIME: Any = None
@@ -92,6 +94,21 @@ def stateful_features(scenario: Scenario) -> list[str]:
     return found
 
 
+def worker_config() -> MockConfig:
+    """The master's settings, read from the file :data:`SETTINGS_ENV` names."""
+    with open(os.environ[SETTINGS_ENV], encoding="utf-8") as settings:
+        return MockConfig.from_json(settings.read())
+
+
+def _write_settings(config: MockConfig) -> str:
+    """The settings in a new file readable by this user only (in a folder of its own)."""
+    path = os.path.join(tempfile.mkdtemp(prefix="juhe-mock-settings-"), "settings.json")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(config.to_json())
+    return path
+
+
 def worker_app() -> Any:
     """The ASGI app of one worker (granian calls this in each worker process)."""
     from ..web.door_async import MockAsgi
@@ -101,7 +118,7 @@ def worker_app() -> Any:
 
     runtime = _MASTER_RUNTIME
     if runtime is None:  # not forked from the master: build the same from its settings
-        runtime = build_runtime(MockConfig.from_json(os.environ[SETTINGS_ENV]))
+        runtime = build_runtime(worker_config())
     flush_logs = configure_logging(runtime.config.log_format)
     app = MockAsgi(runtime, threads=runtime.config.threads or FLASK_THREADS, drop=drop_connection)
     app.startup_hooks.append(lambda: _drain_on_signal(app, runtime.config.drain_timeout))
@@ -223,6 +240,7 @@ def serve_workers(config: MockConfig) -> int:
     several_in_memory = config.state is None and config.workers > 1
     lane_dir = tempfile.mkdtemp(prefix="juhe-mock-lanes-") if several_in_memory else None
     config = replace(config, port=port, lane_dir=lane_dir)
+    settings: str | None = None
     try:
         try:
             runtime = build_runtime(config)  # every file read and compiled before a fork
@@ -238,11 +256,13 @@ def serve_workers(config: MockConfig) -> int:
                     EXIT_USAGE,
                 )
         _MASTER_RUNTIME = runtime
-        os.environ[SETTINGS_ENV] = config.to_json()
+        settings = os.environ[SETTINGS_ENV] = _write_settings(config)
         return _run_granian(config)
     finally:
         _MASTER_RUNTIME = None
-        os.environ.pop(SETTINGS_ENV, None)
+        if settings is not None:
+            os.environ.pop(SETTINGS_ENV, None)
+            shutil.rmtree(os.path.dirname(settings), ignore_errors=True)
         if lane_dir is not None:
             shutil.rmtree(lane_dir, ignore_errors=True)
 

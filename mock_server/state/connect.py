@@ -15,7 +15,14 @@ class StateError(Exception):
     """The shared state cannot be used; the message is one line for the command line."""
 
 
-def open_store(url: str | None, namespace: str, *, journal_size: int | None = None) -> Store | None:
+def open_store(
+    url: str | None,
+    namespace: str,
+    *,
+    journal_size: int | None = None,
+    ledger_keys: int | None = None,
+    timeout_s: float | None = None,
+) -> Store | None:
     """The store behind ``--state``: None (memory, the app's default) or a RedisStore.
 
     :raises StateError: the URL is unusable or Redis does not answer (a one-line message).
@@ -26,12 +33,13 @@ def open_store(url: str | None, namespace: str, *, journal_size: int | None = No
         raise StateError(f"--state: {url!r} is not a redis://HOST:PORT/DB URL")
     from .redis_store import RedisStore
 
-    # The mock appends every request to the journal right after billing it, so bills can
-    # ride along with that append (one round trip fewer per billed answer).
     # Orderid numbers are reserved 16 at a time: one round trip per 16 successes.
-    options: dict[str, Any] = {"coalesce_bills": True, "orderid_block": 16}
-    if journal_size is not None:
-        options["journal_size"] = journal_size
+    options: dict[str, Any] = {"orderid_block": 16}
+    for name, value in (
+        ("journal_size", journal_size), ("ledger_keys", ledger_keys), ("timeout_s", timeout_s)
+    ):  # fmt: skip
+        if value is not None:
+            options[name] = value
     try:
         return RedisStore(url, namespace, **options)
     except ValueError as error:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .store import ORDERID_PREFIX, InMemoryStore
+from .store import ORDERID_PREFIX, Bill, InMemoryStore, Quota
 
 __all__ = ["LaneStore", "claim_lane"]
 
@@ -85,6 +85,15 @@ class LaneStore:
 
     def window_hit(self, key: str, window_s: float, limit: int, now: float) -> bool:
         return self._inner.window_hit(key, window_s, limit, now)
+
+    def settle(
+        self,
+        entry: Mapping[str, Any],
+        bill: Bill | None = None,
+        quota: Quota | None = None,
+        refused: Mapping[str, Any] | None = None,
+    ) -> bool:
+        return self._inner.settle(entry, bill, quota, refused)
 
     def journal_append(self, entry: Mapping[str, Any]) -> None:
         self._inner.journal_append(entry)

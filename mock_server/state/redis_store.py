@@ -7,13 +7,20 @@ pipeline or a Lua script (registered once, then called by ``EVALSHA``):
 - ``take_if_below``: a Lua script (compare and increment in one step, so a quota of N gives
   exactly N successes whatever the number of workers);
 - ``window_hit``: a Lua script (``INCR`` of the window's bucket + ``PEXPIRE`` when new);
+- ``settle``: ONE Lua script per request: the quota unit, the bill (``INCR`` billable, two
+  ``HINCRBY``) and the journal's ``XADD``, so that a worker killed at any moment leaves the
+  quota taken, the ledger and the journal agreeing;
 - the journal: a capped stream (``XADD MAXLEN = size``, exact), read by ``XRANGE``;
-- the ledger: ``INCRBY`` + two ``HINCRBY`` (per key fingerprint, per tenure code) in one
-  ``MULTI``; read in one ``MULTI`` too, so a snapshot is consistent. With
-  ``coalesce_bills`` (what ``juhe-mock`` uses) a bill rides in the ``MULTI`` of the same
-  thread's next operation, the journal append of its own request, before the answer leaves:
-  two round trips per billed answer instead of three;
+- the ledger: bounded to ``ledger_keys`` fingerprints plus one bucket for the rest (a Lua
+  script decides where a bill goes); read in one ``MULTI``, so a snapshot is consistent;
 - ``reset``: a Lua script that deletes every key of the namespace but the orderid counters.
+
+Redis trouble is answered, never waited out: each command and connection attempt times out
+after ``timeout_s`` (raised as Redis's ``TimeoutError``; the web layer answers a 503), and a
+command is retried once only on a dropped connection, never after a timeout. A namespace
+marker key, written when the store is made and by ``reset``, tells a wiped Redis (restarted
+without persistence, flushed) from a live one: without it, ``settle`` and the admin reads
+raise :class:`StateLost` (a 503 saying so) until ``reset()`` starts afresh.
 
 Every key lives under ``juhe-mock:<namespace>:``. Replicas of ONE mock share a namespace
 (the default is ``default``); independent mocks sharing one Redis each take their own.
@@ -24,19 +31,33 @@ The ``redis`` package is imported only when a RedisStore is made (``pip install
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from contract.bodies import wire_json
 
-from .store import DEFAULT_JOURNAL_SIZE, ORDERID_PREFIX, StateUnavailable
+from .store import (
+    DEFAULT_JOURNAL_SIZE,
+    DEFAULT_LEDGER_KEYS,
+    ORDERID_PREFIX,
+    OTHER_KEYS,
+    Bill,
+    Quota,
+    StateLost,
+    StateUnavailable,
+)
 
-__all__ = ["DEFAULT_NAMESPACE", "RedisStore", "StateUnavailable", "redact_url"]
+__all__ = ["DEFAULT_NAMESPACE", "DEFAULT_TIMEOUT_S", "RedisStore", "StateUnavailable", "redact_url"]
 
 DEFAULT_NAMESPACE = "default"
+#: How long one Redis command or connection attempt may take before the request gets a 503.
+DEFAULT_TIMEOUT_S = 1.0
+_LOG = logging.getLogger("mock_server.state")
 _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 # KEYS[1] counter; ARGV[1] amount, ARGV[2] time to live in ms (set when the counter is new).
@@ -59,8 +80,44 @@ if value == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 if value <= tonumber(ARGV[1]) then return 1 end
 return 0
 """
-# ARGV[1] the namespace's glob, ARGV[2] the prefix of keys to keep. Scripts run atomically,
-# so no request sees a half-reset state. Returns how many keys were deleted.
+# A bill, bounded: KEYS[2] billable, [3] by_key, [4] by_code; ARGV[1] fingerprint, [2] code,
+# [3] how many fingerprints by_key counts one by one (the rest go to the OTHER_KEYS bucket).
+_BILL_BODY = """
+local fp = ARGV[1]
+if redis.call('HEXISTS', KEYS[3], fp) == 0 then
+  local held = redis.call('HLEN', KEYS[3]) - redis.call('HEXISTS', KEYS[3], 'OTHER')
+  if held >= tonumber(ARGV[3]) then fp = 'OTHER' end
+end
+redis.call('INCR', KEYS[2])
+redis.call('HINCRBY', KEYS[3], fp, 1)
+redis.call('HINCRBY', KEYS[4], ARGV[2], 1)
+""".replace("OTHER", OTHER_KEYS)
+_BILL = "local function bill()" + _BILL_BODY + "end\nbill()\nreturn 1"
+# One request: KEYS[1] the namespace marker, [2..4] the ledger, [5] the journal, [6] the
+# quota counter (or any key, unused); ARGV[1..3] the bill ('' for none), [4] the journal
+# size, [5] the entry, [6] the quota limit ('' for none), [7] the entry when refused.
+# Returns 1 (quota taken or none), 0 (refused), -1 (the marker is gone: state lost).
+_SETTLE = (
+    "local function bill()"
+    + _BILL_BODY
+    + """end
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if ARGV[6] ~= '' then
+  local value = tonumber(redis.call('GET', KEYS[6]) or '0')
+  if value >= tonumber(ARGV[6]) then
+    redis.call('XADD', KEYS[5], 'MAXLEN', ARGV[4], '*', 'e', ARGV[7])
+    return 0
+  end
+  redis.call('INCR', KEYS[6])
+end
+if ARGV[1] ~= '' then bill() end
+redis.call('XADD', KEYS[5], 'MAXLEN', ARGV[4], '*', 'e', ARGV[5])
+return 1
+"""
+)
+# ARGV[1] the namespace's glob, ARGV[2] the prefix of keys to keep, ARGV[3] the marker, [4]
+# its value. Scripts run atomically, so no request sees a half-reset state. Returns how
+# many keys were deleted.
 _RESET = """
 local cursor, deleted = '0', 0
 local keep = ARGV[2]
@@ -68,12 +125,13 @@ repeat
   local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
   cursor = page[1]
   for _, key in ipairs(page[2]) do
-    if string.sub(key, 1, string.len(keep)) ~= keep then
+    if string.sub(key, 1, string.len(keep)) ~= keep and key ~= ARGV[3] then
       redis.call('DEL', key)
       deleted = deleted + 1
     end
   end
 until cursor == '0'
+redis.call('SET', ARGV[3], ARGV[4])
 return deleted
 """
 
@@ -103,10 +161,8 @@ class RedisStore:
     :param url: ``redis://HOST:PORT/DB`` (also ``rediss://`` and ``unix://``).
     :param namespace: the instance's name; letters, digits, ``_ . -`` (64 at most).
     :param journal_size: how many requests the journal stream keeps.
-    :param coalesce_bills: send each ``ledger_add`` with this thread's next operation (in
-        the mock: the journal append of the same request, before its answer leaves), one
-        round trip fewer per billed answer. Another thread's ``ledger_snapshot`` may then
-        miss a bill whose request is still being answered. ``juhe-mock`` turns it on.
+    :param ledger_keys: how many key fingerprints the ledger counts one by one.
+    :param timeout_s: the longest one command or connection attempt may take.
     :param orderid_block: reserve this many orderid numbers of a second at once (one
         ``INCRBY``) and hand them out from this process: still unique across workers and
         hosts, but no longer in call order, and a few per second may go unused.
@@ -120,12 +176,16 @@ class RedisStore:
         namespace: str = DEFAULT_NAMESPACE,
         *,
         journal_size: int = DEFAULT_JOURNAL_SIZE,
-        connect_timeout_s: float = 2.0,
-        coalesce_bills: bool = False,
+        ledger_keys: int = DEFAULT_LEDGER_KEYS,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
         orderid_block: int = 1,
     ) -> None:
-        if journal_size < 1:
-            raise ValueError("journal_size must be at least 1")
+        for name, value in (("journal_size", journal_size), ("ledger_keys", ledger_keys),
+                            ("orderid_block", orderid_block)):  # fmt: skip
+            if value < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if not timeout_s > 0:
+            raise ValueError("timeout_s must be above 0")
         if _NAMESPACE.fullmatch(namespace) is None:
             raise ValueError(
                 f"namespace {namespace!r}: use 1-64 letters, digits, '_', '.' or '-' "
@@ -133,6 +193,8 @@ class RedisStore:
             )
         try:
             import redis
+            from redis.backoff import NoBackoff
+            from redis.retry import Retry
         except ImportError as error:  # the redis extra is not installed
             raise StateUnavailable(
                 "shared state needs the redis package: pip install 'juhe-tenure-toolkit[redis]'"
@@ -140,27 +202,31 @@ class RedisStore:
         self.url = redact_url(url)
         self.namespace = namespace
         self.journal_size = journal_size
+        self.ledger_keys = ledger_keys
         self._prefix = f"juhe-mock:{namespace}:"
+        self._marker = self._prefix + "state"
         self._journal = self._prefix + "journal"
         self._billable = self._prefix + "ledger:billable"
         self._by_key = self._prefix + "ledger:by_key"
         self._by_code = self._prefix + "ledger:by_code"
-        self._coalesce = coalesce_bills
-        if orderid_block < 1:
-            raise ValueError("orderid_block must be at least 1")
+        self._ledger = [self._marker, self._billable, self._by_key, self._by_code]
         self._block = orderid_block
         self._blocks: dict[str, tuple[int, int]] = {}  # orderid key -> (next, end)
         self._blocks_lock = threading.Lock()
-        self._local = threading.local()
+        self._lost_logged = False
         try:
             self._redis: Any = redis.Redis.from_url(
                 url,
                 decode_responses=True,
-                socket_connect_timeout=connect_timeout_s,
-                socket_timeout=10.0,
+                socket_connect_timeout=timeout_s,
+                socket_timeout=timeout_s,
+                # Once, at once, and only for a connection found dropped (Redis restarted):
+                # redis-py's default retries a timeout ten times with backoff, so a paused
+                # Redis held every request for many times the timeout.
+                retry=Retry(NoBackoff(), 1, supported_errors=(redis.ConnectionError,)),
                 health_check_interval=30,
             )
-            self._redis.ping()
+            self._redis.set(self._marker, self._marker_value(), nx=True)
         except (ValueError, redis.RedisError) as error:
             raise StateUnavailable(f"cannot use Redis at {self.url}: {error}") from None
         #: What this store raises when Redis fails mid-run; the web layer answers them (and
@@ -169,39 +235,34 @@ class RedisStore:
         self._incr_ttl = self._redis.register_script(_INCR_TTL)
         self._take = self._redis.register_script(_TAKE_IF_BELOW)
         self._window = self._redis.register_script(_WINDOW_HIT)
+        self._bill_script = self._redis.register_script(_BILL)
+        self._settle = self._redis.register_script(_SETTLE)
         self._reset = self._redis.register_script(_RESET)
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r}, namespace={self.namespace!r})"
 
+    @staticmethod
+    def _marker_value() -> str:
+        return json.dumps({"since": round(time.time(), 3)})
+
+    def _lost(self) -> StateLost:
+        error = StateLost(
+            f"the state in Redis at {self.url} (namespace {self.namespace!r}) is gone: Redis "
+            "lost its data (restarted without persistence, or flushed), so every count since "
+            "would be wrong; POST /__admin/reset starts afresh"
+        )
+        if not self._lost_logged:  # loud once per process; every request still gets a 503
+            self._lost_logged = True
+            _LOG.error("%s", error)
+        return error
+
     def _counter(self, key: str) -> str:
         return self._prefix + "c:" + key
-
-    def _bill(self, pipe: Any, bills: list[tuple[str, str]]) -> None:
-        pipe.incrby(self._billable, len(bills))
-        for key_fp, code in bills:
-            pipe.hincrby(self._by_key, key_fp, 1)
-            pipe.hincrby(self._by_code, code, 1)
-
-    def _taken_bills(self) -> list[tuple[str, str]]:
-        bills: list[tuple[str, str]] | None = getattr(self._local, "bills", None)
-        if not bills:
-            return []
-        self._local.bills = []
-        return bills
-
-    def _flush(self) -> None:
-        """Send this thread's coalesced bills now (before any other operation)."""
-        bills = self._taken_bills()
-        if bills:
-            pipe = self._redis.pipeline(transaction=True)
-            self._bill(pipe, bills)
-            pipe.execute()
 
     # --- counters -----------------------------------------------------------------------
 
     def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
-        self._flush()
         if self._block > 1 and amount == 1 and key.startswith(ORDERID_PREFIX):
             return self._next_orderid(key, ttl_s)
         if ttl_s is None:
@@ -228,65 +289,69 @@ class RedisStore:
         return first
 
     def get(self, key: str) -> int:
-        self._flush()
         return _int(self._redis.get(self._counter(key)))
 
     def take_if_below(self, key: str, limit: int) -> bool:
-        self._flush()
         return _int(self._take(keys=[self._counter(key)], args=[limit])) == 1
 
     def window_hit(self, key: str, window_s: float, limit: int, now: float) -> bool:
-        self._flush()
         bucket = f"{key}@{int(now // window_s)}"
         # Keep the bucket two windows long: long enough for its own window, then forgotten.
         keep_ms = max(1000, int(window_s * 2000))
         return _int(self._window(keys=[self._counter(bucket)], args=[limit, keep_ms])) == 1
 
-    # --- journal ------------------------------------------------------------------------
+    # --- one request, journal, ledger ---------------------------------------------------
+
+    def settle(
+        self,
+        entry: Mapping[str, Any],
+        bill: Bill | None = None,
+        quota: Quota | None = None,
+        refused: Mapping[str, Any] | None = None,
+    ) -> bool:
+        counter, limit = (self._counter(quota[0]), str(quota[1])) if quota else (self._marker, "")
+        fp, code = bill if bill is not None else ("", "")
+        data = wire_json(dict(entry)).decode("utf-8")
+        other = wire_json(dict(refused)).decode("utf-8") if refused is not None else data
+        done = _int(
+            self._settle(
+                keys=[*self._ledger, self._journal, counter],
+                args=[fp, code, self.ledger_keys, self.journal_size, data, limit, other],
+            )
+        )
+        if done < 0:
+            raise self._lost()
+        return done == 1
 
     def journal_append(self, entry: Mapping[str, Any]) -> None:
         data = wire_json(dict(entry)).decode("utf-8")
-        bills = self._taken_bills()
         # An exact MAXLEN (not "~") keeps the bound the same as the in-memory ring buffer.
-        if not bills:
-            self._redis.xadd(
-                self._journal, {"e": data}, maxlen=self.journal_size, approximate=False
-            )
-            return
-        pipe = self._redis.pipeline(transaction=True)
-        self._bill(pipe, bills)
-        pipe.xadd(self._journal, {"e": data}, maxlen=self.journal_size, approximate=False)
-        pipe.execute()
+        self._redis.xadd(self._journal, {"e": data}, maxlen=self.journal_size, approximate=False)
 
     def journal_list(self) -> list[dict[str, Any]]:
-        self._flush()
-        entries: list[tuple[str, dict[str, str]]] = self._redis.xrange(self._journal)
+        pipe = self._redis.pipeline(transaction=True)
+        pipe.exists(self._marker)
+        pipe.xrange(self._journal)
+        present, entries = pipe.execute()
+        if not present:
+            raise self._lost()
         return [json.loads(fields["e"]) for _, fields in entries]
 
     def journal_clear(self) -> None:
-        self._flush()
         self._redis.delete(self._journal)
 
-    # --- ledger -------------------------------------------------------------------------
-
     def ledger_add(self, key_fp: str, code: str) -> None:
-        if self._coalesce:
-            bills: list[tuple[str, str]] | None = getattr(self._local, "bills", None)
-            if bills is None:
-                bills = self._local.bills = []
-            bills.append((key_fp, code))
-            return
-        pipe = self._redis.pipeline(transaction=True)
-        self._bill(pipe, [(key_fp, code)])
-        pipe.execute()
+        self._bill_script(keys=self._ledger, args=[key_fp, code, self.ledger_keys])
 
     def ledger_snapshot(self) -> dict[str, Any]:
-        self._flush()
         pipe = self._redis.pipeline(transaction=True)
+        pipe.exists(self._marker)
         pipe.get(self._billable)
         pipe.hgetall(self._by_key)
         pipe.hgetall(self._by_code)
-        billable, by_key, by_code = pipe.execute()
+        present, billable, by_key, by_code = pipe.execute()
+        if not present:
+            raise self._lost()
         return {
             "billable": _int(billable),
             "by_key": {fp: int(n) for fp, n in by_key.items()},
@@ -296,9 +361,12 @@ class RedisStore:
     # --- lifecycle ----------------------------------------------------------------------
 
     def reset(self) -> None:
-        self._local.bills = []  # this thread's unsent bills belong to the state being reset
+        """Clear the state (not the orderid counters) and mark the namespace afresh: after
+        Redis lost its data, this is what makes the store serve again."""
         pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self._prefix) + "*"
-        self._reset(args=[pattern, self._counter(ORDERID_PREFIX)])
+        keep = self._counter(ORDERID_PREFIX)
+        self._reset(args=[pattern, keep, self._marker, self._marker_value()])
+        self._lost_logged = False
 
     def close(self) -> None:
         """Close this process's connections to Redis."""

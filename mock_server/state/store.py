@@ -9,15 +9,22 @@ worker processes or hosts serve one scenario with exact counts:
 - ``get(key)``: ``GET`` (missing → 0)
 - ``take_if_below(key, limit)``: Lua ``if GET < limit then INCR; return 1 else return 0``
 - ``window_hit(key, window_s, limit, now)``: ``INCR key@<bucket>`` + ``EXPIRE``, compare
-- ``journal_append(entry)``: ``RPUSH`` + ``LTRIM -size -1`` in one ``MULTI``
-- ``journal_list()`` / ``journal_clear()``: ``LRANGE 0 -1`` / ``DEL``
-- ``ledger_add(key_fp, code)``: three ``HINCRBY`` in one ``MULTI``
+- ``settle(entry, bill, quota, refused)``: one request's quota unit, bill and journal entry
+  in ONE step (a Lua script), so that a worker killed at any moment leaves the quota taken,
+  the ledger and the journal agreeing
+- ``journal_append(entry)``: ``XADD MAXLEN``
+- ``journal_list()`` / ``journal_clear()``: ``XRANGE`` / ``DEL``
+- ``ledger_add(key_fp, code)``: a Lua script (the ledger's bound needs a test and a count)
 - ``ledger_snapshot()``: ``HGETALL``
 - ``reset()``: ``DEL`` every key of the namespace except the orderid counters
 
-Keys are plain strings chosen by the engine (``quota:<fp>``, ``times:<rule>``, ...). The
+Keys are plain strings chosen by the engine (``quota:<digest>``, ``times:<rule>``, ...). The
 orderid counters (keys starting with :data:`ORDERID_PREFIX`) survive :meth:`Store.reset`,
 because an orderid must stay unique for the server's whole life.
+
+The ledger is bounded: it counts :data:`DEFAULT_LEDGER_KEYS` key fingerprints one by one
+(the first met), and every bill of a key beyond them in one :data:`OTHER_KEYS` bucket, so
+``billable`` and the sum of ``by_key`` stay equal however many keys call.
 """
 
 from __future__ import annotations
@@ -29,8 +36,11 @@ from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "DEFAULT_JOURNAL_SIZE",
+    "DEFAULT_LEDGER_KEYS",
     "ORDERID_PREFIX",
+    "OTHER_KEYS",
     "InMemoryStore",
+    "StateLost",
     "StateUnavailable",
     "Store",
     "failures_of",
@@ -40,10 +50,23 @@ __all__ = [
 ORDERID_PREFIX = "orderid:"
 #: How many requests the journal keeps (newest last); older entries drop off.
 DEFAULT_JOURNAL_SIZE = 1000
+#: How many key fingerprints the ledger counts one by one.
+DEFAULT_LEDGER_KEYS = 1000
+#: The ledger's ``by_key`` bucket for the keys beyond those (never a fingerprint: not hex).
+OTHER_KEYS = "(other keys)"
+
+#: A bill: (key fingerprint, tenure code). A quota: (counter, limit).
+Bill = tuple[str, str]
+Quota = tuple[str, int]
 
 
 class StateUnavailable(Exception):
     """The state cannot be reached or used (the message never holds a password)."""
+
+
+class StateLost(StateUnavailable):
+    """The shared state is gone (Redis restarted empty or was flushed): every count since
+    would be wrong, so the store refuses to go on until ``reset()`` starts afresh."""
 
 
 def failures_of(store: object) -> tuple[type[Exception], ...]:
@@ -81,6 +104,23 @@ class Store(Protocol):
         """
         ...
 
+    def settle(
+        self,
+        entry: Mapping[str, Any],
+        bill: Bill | None = None,
+        quota: Quota | None = None,
+        refused: Mapping[str, Any] | None = None,
+    ) -> bool:
+        """One request's state in one atomic step.
+
+        With ``quota`` (counter, limit): take one unit if the counter is below the limit;
+        if it is not, change no counter, bill nothing and journal ``refused`` instead of
+        ``entry``. Otherwise record ``bill`` (if any) in the ledger and append ``entry``.
+
+        :returns: whether the quota unit was taken (True when no quota was asked).
+        """
+        ...
+
     def journal_append(self, entry: Mapping[str, Any]) -> None:
         """Append one request to the journal (a bounded ring buffer, newest last)."""
         ...
@@ -113,9 +153,14 @@ class InMemoryStore:
     low even with many server threads.
     """
 
-    def __init__(self, journal_size: int = DEFAULT_JOURNAL_SIZE) -> None:
+    def __init__(
+        self, journal_size: int = DEFAULT_JOURNAL_SIZE, ledger_keys: int = DEFAULT_LEDGER_KEYS
+    ) -> None:
         if journal_size < 1:
             raise ValueError("journal_size must be at least 1")
+        if ledger_keys < 1:
+            raise ValueError("ledger_keys must be at least 1")
+        self._ledger_keys = ledger_keys
         self._lock = threading.Lock()
         self._counters: dict[str, int] = {}
         self._expiry: dict[str, float] = {}
@@ -123,8 +168,10 @@ class InMemoryStore:
         self._billable = 0
         self._by_key: dict[str, int] = {}
         self._by_code: dict[str, int] = {}
-        # The current bucket of each rate window, so that old buckets can be dropped.
-        self._windows: dict[str, str] = {}
+        # The current bucket of each rate window, so that old buckets can be dropped; once
+        # there are this many windows (one per client IP), those of past windows go.
+        self._windows: dict[str, tuple[str, int]] = {}
+        self._sweep_at = 1024
 
     def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
         with self._lock:
@@ -157,17 +204,56 @@ class InMemoryStore:
             return True
 
     def window_hit(self, key: str, window_s: float, limit: int, now: float) -> bool:
-        bucket = f"{key}@{int(now // window_s)}"
+        index = int(now // window_s)
+        bucket = f"{key}@{index}"
         with self._lock:
             old = self._windows.get(key)
-            if old != bucket:
+            if old is None or old[0] != bucket:
                 # A new window: forget the previous one's count.
                 if old is not None:
-                    self._counters.pop(old, None)
-                self._windows[key] = bucket
+                    self._counters.pop(old[0], None)
+                elif len(self._windows) >= self._sweep_at:
+                    self._sweep_windows(index)
+                self._windows[key] = (bucket, index)
             value = self._counters.get(bucket, 0) + 1
             self._counters[bucket] = value
             return value <= limit
+
+    def _sweep_windows(self, index: int) -> None:
+        # Many client IPs, each seen once: their windows are over and never read again.
+        for key, (bucket, held) in list(self._windows.items()):
+            if held < index:
+                del self._windows[key]
+                self._counters.pop(bucket, None)
+        self._sweep_at = max(1024, 2 * len(self._windows))
+
+    def settle(
+        self,
+        entry: Mapping[str, Any],
+        bill: Bill | None = None,
+        quota: Quota | None = None,
+        refused: Mapping[str, Any] | None = None,
+    ) -> bool:
+        with self._lock:
+            if quota is not None:
+                counter, limit = quota
+                value = self._counters.get(counter, 0)
+                if value >= limit:
+                    self._journal.append(dict(refused if refused is not None else entry))
+                    return False
+                self._counters[counter] = value + 1
+            if bill is not None:
+                self._bill(*bill)
+            self._journal.append(dict(entry))
+            return True
+
+    def _bill(self, key_fp: str, code: str) -> None:
+        by_key = self._by_key
+        if key_fp not in by_key and len(by_key) - (OTHER_KEYS in by_key) >= self._ledger_keys:
+            key_fp = OTHER_KEYS
+        self._billable += 1
+        by_key[key_fp] = by_key.get(key_fp, 0) + 1
+        self._by_code[code] = self._by_code.get(code, 0) + 1
 
     def journal_append(self, entry: Mapping[str, Any]) -> None:
         with self._lock:
@@ -183,9 +269,7 @@ class InMemoryStore:
 
     def ledger_add(self, key_fp: str, code: str) -> None:
         with self._lock:
-            self._billable += 1
-            self._by_key[key_fp] = self._by_key.get(key_fp, 0) + 1
-            self._by_code[code] = self._by_code.get(code, 0) + 1
+            self._bill(key_fp, code)
 
     def ledger_snapshot(self) -> dict[str, Any]:
         with self._lock:

@@ -1,17 +1,18 @@
 """The admin API under ``/__admin``: health, journal, usage, reset, scenarios, catalogue.
 
-Only loopback clients may use it, unless the mock was started with an admin token; then
-every admin request must carry it (``Authorization: Bearer <token>`` or
-``X-Admin-Token: <token>``), compared in constant time. JSON in and out (a scenario may
-also be put and read as YAML); bad input gets a 400 with a message naming the field and why.
-The dashboard (:mod:`.ui`) is a page over these endpoints.
+Only loopback clients may use it (an IPv4-mapped ``::ffff:127.0.0.1`` is loopback too),
+unless the mock was started with an admin token; then every admin request must carry it
+(``Authorization: Bearer <token>``, the scheme in any case, or ``X-Admin-Token: <token>``),
+compared as bytes in constant time: a header that is not UTF-8 is just a wrong token, and
+a non-ASCII token matches the UTF-8 bytes a client sends. JSON in and out (a scenario may
+also be put and read as YAML, parsed as a scenario file is); bad input gets a 400 with a
+message naming the field and why. The dashboard (:mod:`.ui`) is a page over these endpoints.
 """
 
 from __future__ import annotations
 
 import hmac
 import ipaddress
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,8 @@ from flask import Blueprint, Flask, Response, current_app, request
 from ..runtime import MockRuntime
 from ..scenario.document import compile_text
 from ..scenario.errors import ConfigError
+from ..scenario.model import normal_ip
+from ..scenario.parse import parse_json, plain
 from .catalogue import catalogue_document
 from .door_flask import EXTENSION
 from .named import named_scenarios
@@ -46,9 +49,26 @@ def _runtime() -> MockRuntime:
 
 def _is_loopback(address: str | None) -> bool:
     try:
-        return address is not None and ipaddress.ip_address(address).is_loopback
+        return address is not None and ipaddress.ip_address(normal_ip(address)).is_loopback
     except ValueError:
         return False
+
+
+def _raw(value: str) -> bytes:
+    """A header's bytes as the client sent them: WSGI carries them as latin-1 text (a server
+    that decoded them otherwise gets their UTF-8, lone surrogates kept, never an error)."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass")
+
+
+def _given_token() -> bytes:
+    """The token the request carries: ``Authorization: Bearer`` (any case) first."""
+    scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+    if scheme.lower() == "bearer":
+        return _raw(credentials.strip(" \t"))
+    return _raw(request.headers.get("X-Admin-Token", ""))
 
 
 @admin.before_request
@@ -58,11 +78,7 @@ def _guard() -> Response | None:
         if _is_loopback(request.remote_addr):
             return None
         return _error(403, "forbidden", "the admin API answers loopback clients only")
-    given = request.headers.get("X-Admin-Token", "")
-    bearer = request.headers.get("Authorization", "")
-    if bearer.startswith("Bearer "):
-        given = bearer[len("Bearer ") :]
-    if hmac.compare_digest(given.encode("utf-8", "replace"), token.encode("utf-8")):
+    if hmac.compare_digest(_given_token(), token.encode("utf-8", "surrogatepass")):
         return None
     return _error(401, "unauthorized", "a valid admin token is required")
 
@@ -71,17 +87,19 @@ def _with_body(change: Callable[[MockRuntime, dict[str, Any]], Response]) -> Res
     """Apply ``change`` to the request's JSON object, or answer 400 saying what is wrong.
 
     The body is read whatever its Content-Type (``curl -d`` sends a form type), and parsed
-    here, where a body nested too deeply is a 400 like any other bad body.
+    as a scenario file is (a duplicated key, a 5,000-digit number, nesting too deep: each a
+    400 like any other bad body).
     """
     try:
-        data = json.loads(request.get_data(cache=False))
-    except (ValueError, RecursionError) as exc:
-        why = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        data = parse_json(request.get_data(cache=False), "request body")
+    except ConfigError as error:
+        why = f"{error.path}: {error.why}" if error.path != "$" else error.why
         return _error(400, "bad_request", f"the body must be a JSON document: {why}")
     if not isinstance(data, dict):
         return _error(400, "bad_request", "$: the body must be a JSON object")
     try:
-        return change(_runtime(), data)
+        # Checked here, before any copy could lose what the parser marked (a key twice).
+        return change(_runtime(), plain(data, "request body"))
     except ConfigError as error:
         return _error(400, "invalid_scenario", f"{error.path}: {error.why}")
 

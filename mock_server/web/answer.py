@@ -1,4 +1,4 @@
-"""One API request from parameters to bytes: engine, orderid, ledger, journal, wire.
+"""One API request from parameters to bytes: engine, quota + ledger + journal, orderid, wire.
 
 The Flask door (:func:`.door_flask.query`) and the raw WSGI door
 (:mod:`.door_raw`) both call :func:`answer`, so the decision, what is recorded
@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,7 @@ from contract.clock import BEIJING
 
 from ..engine import Call, Decision
 from ..runtime import MockRuntime
+from ..scenario.model import normal_ip
 from .faults import FaultResponse, apply_fault
 from .wire import render, wrap
 
@@ -100,11 +101,11 @@ def _names(call: Call) -> list[str]:
     return shown
 
 
-def _record(
+def _entry(
     runtime: MockRuntime, call: Call, decision: Decision, started: float, ip: str | None
-) -> None:
+) -> dict[str, Any]:
     fault = decision.fault.kind.value if decision.fault is not None else None
-    entry: dict[str, Any] = {
+    return {
         "time": _stamp(runtime.clock()),
         "method": call.method,
         "path": call.path,
@@ -121,9 +122,35 @@ def _record(
         # The time to decide plus the delay the answer will be sent after.
         "latency_ms": round((time.perf_counter() - started + decision.latency) * 1000, 3),
     }
-    runtime.store.journal_append(entry)
-    if REQUEST_LOG.isEnabledFor(logging.INFO):
-        REQUEST_LOG.info("request", extra={"entry": entry})
+
+
+def _settle(
+    runtime: MockRuntime, call: Call, decision: Decision, started: float, ip: str | None
+) -> tuple[Decision, dict[str, Any]]:
+    """Take the quota unit, bill and journal the request in the store's one atomic step;
+    the decision that stands (a 10012 when the quota is used up) and its journal entry."""
+    entry = _entry(runtime, call, decision, started, ip)
+    bill = None
+    if decision.billable and decision.key_fp is not None and decision.tenure is not None:
+        bill = (decision.key_fp, decision.tenure)
+    claim = decision.quota
+    if claim is None:
+        runtime.store.settle(entry, bill)
+        return decision, entry
+    refused = decision.quota_refused()
+    refused_entry = {  # the same request, answered 10012/10013 instead
+        **entry,
+        "outcome": {
+            "error_code": refused.error_code,
+            "code": None,
+            "fault": entry["outcome"]["fault"],
+        },
+        "billable": False,
+        "step": refused.step,
+    }
+    if runtime.store.settle(entry, bill, (claim.counter, claim.limit), refused_entry):
+        return decision, entry
+    return refused, refused_entry
 
 
 def answer(
@@ -134,22 +161,29 @@ def answer(
     started: float,
     wait: Callable[[float], None] | None = None,
 ) -> Reply:
-    """Decide ``call``, take its orderid, bill it, journal and log it, and put it on the
-    wire; the door waits out ``Reply.delay`` before sending. Stateful: call it exactly once
-    per request.
+    """Decide ``call``; take its orderid; take its quota unit, bill and journal it (one
+    atomic step of the store); log it and put it on the wire. It never waits: the door waits
+    out ``Reply.delay`` before sending. Stateful: call it exactly once per request.
 
     :param ip: the client address as the journal shows it (None when the server gave none).
     :param started: ``time.perf_counter()`` when the request arrived, for ``latency_ms``.
     :param wait: how a drip waits between its chunks (default: the runtime's pause).
     """
+    if ip is not None and ip.startswith("::") and normal_ip(ip) != ip:
+        # An IPv4 client of a dual-stack socket: its IPv4 address for every model and the
+        # journal (normalised here, once, for every door).
+        ip = normal_ip(ip)
+        call = replace(call, ip=ip)
     decision = runtime.engine.decide(call)
-    orderid = None
-    if decision.tenure is not None:
-        orderid = runtime.orderids.next()
-    if decision.billable and decision.key_fp is not None and decision.tenure is not None:
-        runtime.store.ledger_add(decision.key_fp, decision.tenure)
+    # The orderid first: a store that fails on it has recorded nothing of the request yet.
+    # A success the quota then refuses leaves its orderid unused (ids need not be dense).
+    orderid = runtime.orderids.next() if decision.tenure is not None else None
+    decision, entry = _settle(runtime, call, decision, started, ip)
+    if decision.tenure is None:
+        orderid = None
     payload, content_type = wrap(render(decision, orderid), callback)
-    _record(runtime, call, decision, started, ip)
+    if REQUEST_LOG.isEnabledFor(logging.INFO):
+        REQUEST_LOG.info("request", extra={"entry": entry})
     if decision.fault is None:
         return Reply(payload, content_type, delay=decision.latency)
     fault = apply_fault(decision.fault, payload, content_type, wait or runtime.pause)

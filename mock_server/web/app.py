@@ -27,7 +27,7 @@ from contract import PATH, error_body
 
 from ..config import MockConfig
 from ..runtime import MockRuntime
-from ..state.store import Store, failures_of
+from ..state.store import StateUnavailable, Store, failures_of
 from .admin import admin, refuse_per_worker
 from .door_flask import EXTENSION, api_error, query
 from .door_raw import FastPath
@@ -69,6 +69,8 @@ def _state_failed(store: Store) -> Any:
 
     def failed(error: Exception) -> Response:
         message = f"{held} failed: {type(error).__name__}"
+        if isinstance(error, StateUnavailable):  # its message never holds a password
+            message += f": {error}"
         if request.path != PATH:
             body = {"error": "state_unavailable", "message": message}
             return Response(encode(body), status=503, content_type=CONTENT_TYPE)

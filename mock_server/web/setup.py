@@ -27,10 +27,16 @@ def store_for(settings: MockConfig) -> Store:
     """
     if settings.store is not None:
         return settings.store
-    opened = open_store(settings.state, settings.namespace, journal_size=settings.journal_size)
+    opened = open_store(
+        settings.state,
+        settings.namespace,
+        journal_size=settings.journal_size,
+        ledger_keys=settings.ledger_keys,
+        timeout_s=settings.redis_timeout_s,
+    )
     if opened is not None:
         return opened
-    memory = InMemoryStore(journal_size=settings.journal_size)
+    memory = InMemoryStore(journal_size=settings.journal_size, ledger_keys=settings.ledger_keys)
     if settings.workers > 1 and settings.lane_dir is not None:
         return LaneStore(memory, settings.lane_dir, settings.workers)
     return memory

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from jsonschema import Draft202012Validator
 
-from contract import ERROR_CODES, TENURE_CODES
+from contract import ERROR_CODES, TENURE_CODES, key_fingerprint
 from mock_server.scenario.compile import compile_scenario
 from mock_server.scenario.document import default_document, load_document, merge_documents
 from mock_server.scenario.errors import ConfigError
@@ -43,6 +43,7 @@ def test_yaml_and_json_files_load_the_same(tmp_path: Path) -> None:
     assert load_document(tmp_path / "a.json") == load_document(tmp_path / "a.yaml") == doc
 
 
+K = key_fingerprint("k")
 BAD: list[tuple[str, str, str]] = [
     ("rules: [{then: {tenure: '6'}}]", "$.rules[0].then.tenure", "'6' is not one of"),
     ("rules: [{then: {error: 10006}}]", "$.rules[0].then.error", "10006 is not one of"),
@@ -66,8 +67,13 @@ BAD: list[tuple[str, str, str]] = [
         "ends before",
     ),
     ("maintenance: [{daily_start: '25:00', daily_end: '01:00'}]", "$.maintenance[0]", "match"),
-    ("keys: {per_key: {k: {error: 234801}}}", "$.keys.per_key.k.error", "is not one of"),
-    ("keys: {per_key: {k: {expires: never}}}", "$.keys.per_key.k.expires", "ISO"),
+    # A per_key entry is named by its key's fingerprint: the key is a secret (issue 16).
+    (
+        "keys: {per_key: {k: {error: 234801}}}",
+        f"$.keys.per_key[<fingerprint {K}>].error",
+        "is not one of",
+    ),
+    ("keys: {per_key: {k: {expires: never}}}", f"$.keys.per_key[<fingerprint {K}>].expires", "ISO"),
     ("keys: {quota: -1}", "$.keys.quota", "less than the minimum"),
     ("ips: {rate: {window_s: 1}}", "$.ips.rate", "'limit' is a required"),
     ("default: {weights: {'7': 1}}", "$.default.weights", "is not one of"),

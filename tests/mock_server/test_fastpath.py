@@ -307,7 +307,7 @@ def test_store_failure_is_answered_by_the_apps_error_handler() -> None:
         def fail(*args: Any, **kwargs: Any) -> None:
             raise Down()
 
-        runtime_of(app).store.journal_append = fail  # type: ignore[method-assign]
+        runtime_of(app).store.settle = fail  # type: ignore[method-assign]
         app.register_error_handler(Down, lambda error: ("state down", 503))
         wsgi = app.wsgi_app
         assert isinstance(wsgi, FastPath)

@@ -57,6 +57,10 @@ def test_an_empty_variable_counts_as_not_set() -> None:
         ({"JUHE_MOCK_WORKERS": "0"}, "JUHE_MOCK_WORKERS: must be at least 1"),
         ({"JUHE_MOCK_ADMIN_TOKEN": ""}, "JUHE_MOCK_ADMIN_TOKEN: an empty admin token"),
         ({"JUHE_MOCK_SEED": "x"}, "JUHE_MOCK_SEED: 'x' is not a whole number"),
+        ({"JUHE_MOCK_REDIS_TIMEOUT_S": "0"}, "JUHE_MOCK_REDIS_TIMEOUT_S: '0' is not between"),
+        ({"JUHE_MOCK_REDIS_TIMEOUT_S": "nan"}, "JUHE_MOCK_REDIS_TIMEOUT_S: 'nan' is not between"),
+        ({"JUHE_MOCK_REDIS_TIMEOUT_S": "soon"}, "'soon' is not a number of seconds"),
+        ({"JUHE_MOCK_LEDGER_KEYS": "0"}, "JUHE_MOCK_LEDGER_KEYS: must be at least 1"),
     ],
 )
 def test_a_bad_variable_is_named(environ: dict[str, str], message: str) -> None:
@@ -109,3 +113,17 @@ def test_an_in_process_store_or_clock_cannot_travel() -> None:
         MockConfig(store=InMemoryStore()).to_json()
     with pytest.raises(ValueError, match="cannot travel"):
         MockConfig(clock=lambda: time.time() + 1).to_json()
+
+
+def test_redis_timeout_and_ledger_bound_reach_the_stores() -> None:
+    config = MockConfig.build(
+        environ={"JUHE_MOCK_REDIS_TIMEOUT_S": "0.25"}, arguments={"ledger_keys": 7}
+    )
+    assert (config.redis_timeout_s, config.ledger_keys) == (0.25, 7)
+    assert (MockConfig().redis_timeout_s, MockConfig().ledger_keys) == (1.0, 1000)
+    store = runtime_of(create_app({"ledger_keys": 2})).store
+    for fp in ("a", "b", "c"):
+        store.ledger_add(fp, "3")
+    assert store.ledger_snapshot()["by_key"] == {"a": 1, "b": 1, "(other keys)": 1}
+    with pytest.raises(SettingsError, match="redis_timeout_s: 600 is not between"):
+        MockConfig(redis_timeout_s=600)

@@ -185,7 +185,8 @@ class LeakDetector:
         self._undo.append(lambda: logger.removeHandler(handler))
 
     def watch_store(self, store_class: type) -> None:
-        """Every journal and ledger entry an instance of ``store_class`` records."""
+        """Every journal and ledger entry an instance of ``store_class`` records (one by
+        one, or a request's together through ``settle``)."""
 
         def journal(original: Callable[..., None]) -> Callable[..., None]:
             def journal_append(store: Any, entry: Any) -> None:
@@ -201,8 +202,23 @@ class LeakDetector:
 
             return ledger_add
 
+        def settle(original: Callable[..., bool]) -> Callable[..., bool]:
+            # What the mock calls for each request: its entry, bill and quota in one step.
+            def settled(store: Any, entry: Any, bill: Any = None, *args: Any, **kw: Any) -> bool:
+                refused = kw.get("refused", args[1] if len(args) > 1 else None)
+                for each in (entry, refused):
+                    if each is not None:
+                        self.saw_entry("journal entry", each)
+                if bill is not None:
+                    self.saw("ledger entry", " ".join(bill))
+                return original(store, entry, bill, *args, **kw)
+
+            return settled
+
         self._patch(store_class, "journal_append", journal)
         self._patch(store_class, "ledger_add", ledger)
+        if "settle" in store_class.__dict__:
+            self._patch(store_class, "settle", settle)
 
     def watch_arguments(self, owner: type, name: str, pick: Callable[..., Iterable[Any]]) -> None:
         """Register as secrets what ``pick(*args, **kwargs)`` returns, at every call."""

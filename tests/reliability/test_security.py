@@ -304,7 +304,7 @@ def test_session_leak_check_watches_the_redis_store_and_http_keys() -> None:
     from mock_server.state.redis_store import RedisStore
 
     # Wrapped by the session's detector (leaks.install_session), not the class's own code.
-    for name in ("journal_append", "ledger_add"):
+    for name in ("journal_append", "ledger_add", "settle"):
         assert getattr(RedisStore, name).__module__ == "tests.reliability.leaks"
     assert requests.Session.request.__module__ == "tests.reliability.leaks"
 

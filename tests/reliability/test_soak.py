@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import mock_server
 from contract import PATH, magic_number, mobile_sha256
+from mock_server.state.store import OTHER_KEYS
 from mock_server.web.app import create_app, runtime_of
 
 from .conftest import check_answer
@@ -114,3 +115,39 @@ def test_journal_stays_bounded_over_thousands_of_requests() -> None:
     assert second - first < GROWTH_LIMIT, f"the mock's memory grew by {second - first} bytes"
     billed = sum(1 for i in range(WARM_UP + MEASURED) if i % 3 == 0)
     assert runtime.usage()["billable"] == billed
+
+
+def _billed_by_fresh_keys(i: int) -> dict[str, str]:
+    return {"key": f"n{i}", "mobile": HASHES[i % 3]}  # magic 1, 3, 5: all billable
+
+
+def test_ledger_stays_bounded_over_thousands_of_distinct_keys() -> None:
+    """600k new keys once grew /__admin/usage to 7.8 MB and the worker by 250 MB: the ledger
+    counts ``ledger_keys`` fingerprints one by one and folds the rest into one bucket."""
+    app = create_app({"seed": 0, "journal_size": JOURNAL_SIZE, "ledger_keys": 100})
+    runtime = runtime_of(app)
+    client = app.test_client()
+
+    def bill(start: int, n: int) -> int:
+        for i in range(start, start + n):
+            response = client.get(PATH, query_string=_billed_by_fresh_keys(i))
+            assert response.status_code == 200
+            if i % 200 == 0:
+                check_answer(200, response.content_type, response.data)
+        return _own_bytes(tracemalloc.take_snapshot()) if tracemalloc.is_tracing() else 0
+
+    bill(0, WARM_UP)  # the bound is reached: 100 keys of their own
+    tracemalloc.start()
+    try:
+        first = bill(WARM_UP, MEASURED // 3)
+        second = bill(WARM_UP + MEASURED // 3, MEASURED - MEASURED // 3)
+    finally:
+        tracemalloc.stop()
+    usage = client.get("/__admin/usage")
+    ledger = usage.get_json()
+    assert ledger["billable"] == WARM_UP + MEASURED == sum(ledger["by_key"].values())
+    assert len(ledger["by_key"]) == 101  # 100 fingerprints and the "(other keys)" bucket
+    assert ledger["by_key"][OTHER_KEYS] == WARM_UP + MEASURED - 100
+    assert len(usage.data) < 8 * 1024  # bounded, however many keys call
+    assert runtime.usage() == ledger
+    assert second - first < GROWTH_LIMIT, f"the mock's memory grew by {second - first} bytes"

@@ -65,9 +65,11 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/{db}"
 
 
-def start_redis(executable: str, log: Path) -> RedisServer:
+def start_redis(executable: str, log: Path, port: int | None = None) -> RedisServer:
+    """A fresh, empty redis-server on ``port`` (a free one by default)."""
+    wanted = port
     for _ in range(5):  # a free port can be taken between the probe and the bind
-        port = free_port()
+        port = wanted or free_port()
         with log.open("ab") as out:
             proc = subprocess.Popen(
                 [executable, "--port", str(port), "--bind", "127.0.0.1", "--save", "",

@@ -61,13 +61,15 @@ def test_every_key_lives_under_the_namespace(redis_server: RedisServer) -> None:
         client = redis.Redis.from_url(redis_server.url(), decode_responses=True)
         try:
             keys = set(client.scan_iter(match=f"juhe-mock:{name}:*"))
-            assert len(keys) == 7
+            assert len(keys) == 8  # the seven above and the namespace marker
+            assert f"juhe-mock:{name}:state" in keys
             assert client.ttl(f"juhe-mock:{name}:c:orderid:1") > 0
             assert client.ttl(f"juhe-mock:{name}:c:rate:ip@0") > 0
             assert client.type(f"juhe-mock:{name}:journal") == "stream"
             store.reset()
             assert set(client.scan_iter(match=f"juhe-mock:{name}:*")) == {
-                f"juhe-mock:{name}:c:orderid:1"
+                f"juhe-mock:{name}:c:orderid:1",
+                f"juhe-mock:{name}:state",  # reset marks the namespace afresh
             }
         finally:
             client.close()
@@ -78,7 +80,7 @@ def test_every_key_lives_under_the_namespace(redis_server: RedisServer) -> None:
 def test_unreachable_redis_is_a_clear_error() -> None:
     url = f"redis://user:s3cret-pw@127.0.0.1:{free_port()}/0"
     with pytest.raises(StateUnavailable) as caught:
-        RedisStore(url, connect_timeout_s=1.0)
+        RedisStore(url, timeout_s=1.0)
     message = str(caught.value)
     assert message.startswith("cannot use Redis at redis://user:***@127.0.0.1:")
     assert "s3cret-pw" not in message

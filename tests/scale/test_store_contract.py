@@ -12,27 +12,35 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mock_server.state.lanes import LaneStore
 from mock_server.state.redis_store import RedisStore
-from mock_server.state.store import ORDERID_PREFIX, InMemoryStore, Store
+from mock_server.state.store import ORDERID_PREFIX, OTHER_KEYS, InMemoryStore, Store
 
 from .conftest import RedisServer, namespace
 
 StoreFactory = Callable[..., Store]
 
 
-@pytest.fixture(params=["memory", "redis", "redis-coalesced"])
-def make_store(request: pytest.FixtureRequest) -> Iterator[StoreFactory]:
-    """A factory of fresh stores of one kind (``journal_size`` may be given)."""
+@pytest.fixture(params=["memory", "lanes", "redis"])
+def make_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StoreFactory]:
+    """A factory of fresh stores of one kind (``journal_size``, ``ledger_keys`` may be given)."""
     made: list[RedisStore] = []
     if request.param == "memory":
-        yield lambda journal_size=1000: InMemoryStore(journal_size=journal_size)
+        yield lambda journal_size=1000, ledger_keys=1000: InMemoryStore(journal_size, ledger_keys)
+        return
+    if request.param == "lanes":
+        lanes = str(tmp_path_factory.mktemp("lanes"))
+        yield lambda journal_size=1000, ledger_keys=1000: LaneStore(
+            InMemoryStore(journal_size, ledger_keys), lanes, 2
+        )
         return
     server: RedisServer = request.getfixturevalue("redis_server")
-    coalesce = request.param == "redis-coalesced"
 
-    def factory(journal_size: int = 1000) -> Store:
+    def factory(journal_size: int = 1000, ledger_keys: int = 1000) -> Store:
         store = RedisStore(
-            server.url(), namespace(), journal_size=journal_size, coalesce_bills=coalesce
+            server.url(), namespace(), journal_size=journal_size, ledger_keys=ledger_keys
         )
         made.append(store)
         return store
@@ -133,6 +141,60 @@ def test_reset_clears_all_but_orderid_counters(make_store: StoreFactory) -> None
     assert store.get(order_key) == 1
 
 
+def test_settle_takes_the_quota_bills_and_journals_in_one_step(make_store: StoreFactory) -> None:
+    store = make_store()
+    ok, no = {"outcome": "ok"}, {"outcome": "refused"}
+    assert store.settle({"outcome": "free"}) is True  # nothing billed, no quota
+    assert [store.settle(ok, ("fp", "3"), ("quota:k", 2), no) for _ in range(3)] == [
+        True, True, False,
+    ]  # fmt: skip
+    assert store.settle({"outcome": "fault"}, None, ("quota:k", 5)) is True  # no bill
+    assert store.get("quota:k") == 3
+    assert store.ledger_snapshot() == {"billable": 2, "by_key": {"fp": 2}, "by_code": {"3": 2}}
+    assert store.journal_list() == [{"outcome": "free"}, ok, ok, no, {"outcome": "fault"}]
+    assert store.settle(ok, ("fp", "3"), ("quota:zero", 0)) is False  # refused: entry kept
+    assert store.journal_list()[-1] == ok and store.ledger_snapshot()["billable"] == 2
+
+
+def test_settle_is_exact_under_threads(make_store: StoreFactory) -> None:
+    store = make_store(journal_size=500)
+    taken: list[bool] = []
+    lock = threading.Lock()
+
+    def worker(t: int) -> None:
+        mine = [
+            store.settle({"t": t}, (f"fp{t}", "5"), ("quota:k", 61), {"t": -1}) for _ in range(40)
+        ]
+        with lock:
+            taken.extend(mine)
+
+    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    usage = store.ledger_snapshot()
+    journal = store.journal_list()
+    assert taken.count(True) == 61 == store.get("quota:k") == usage["billable"]
+    assert sum(usage["by_key"].values()) == 61
+    assert len(journal) == 320 and sum(1 for e in journal if e["t"] >= 0) == 61
+
+
+def test_the_ledger_counts_a_bounded_number_of_keys(make_store: StoreFactory) -> None:
+    store = make_store(ledger_keys=3)
+    for i in range(10):
+        store.ledger_add(f"fp{i}", "3")
+        store.settle({"i": i}, (f"fp{i}", "5"))
+    store.ledger_add("fp0", "3")  # a key counted one by one stays so
+    usage = store.ledger_snapshot()
+    assert usage["billable"] == 21 == sum(usage["by_key"].values())
+    assert usage["by_key"] == {"fp0": 3, "fp1": 2, "fp2": 2, OTHER_KEYS: 14}
+    assert usage["by_code"] == {"3": 11, "5": 10}
+    store.reset()
+    store.ledger_add("new", "3")
+    assert store.ledger_snapshot()["by_key"] == {"new": 1}
+
+
 # --- the two stores answer alike, operation by operation ---------------------------------
 
 _KEYS = st.sampled_from(["a", "b", "quota:x", f"{ORDERID_PREFIX}1"])
@@ -144,7 +206,9 @@ _OPS = st.one_of(
               st.floats(0, 50, allow_nan=False)),
     st.tuples(st.just("append"), st.integers(0, 99)),
     st.tuples(st.just("journal")),
-    st.tuples(st.just("ledger"), st.sampled_from(["f1", "f2"]), st.sampled_from(["1", "5"])),
+    st.tuples(st.just("ledger"), st.sampled_from(["f1", "f2", "f3"]), st.sampled_from(["1", "5"])),
+    st.tuples(st.just("settle"), st.integers(0, 99), st.sampled_from([None, "f1", "f3"]),
+              st.sampled_from([None, 0, 2])),
     st.tuples(st.just("usage")),
     st.tuples(st.just("reset")),
 )  # fmt: skip
@@ -168,31 +232,42 @@ def _apply(store: Store, op: tuple[Any, ...]) -> Any:
         return store.ledger_add(op[1], op[2])
     if name == "usage":
         return store.ledger_snapshot()
+    if name == "settle":
+        bill = (op[2], "3") if op[2] else None
+        quota = ("quota:x", op[3]) if op[3] is not None else None
+        return store.settle({"n": op[1]}, bill, quota, {"n": -op[1]})
     return store.reset()
 
 
 @settings(max_examples=30, deadline=None)
-@given(ops=st.lists(_OPS, max_size=40), coalesce=st.booleans())
-def test_redis_store_answers_like_memory(
-    redis_server: RedisServer, ops: list[Any], coalesce: bool
-) -> None:
-    memory = InMemoryStore(journal_size=4)
-    shared = RedisStore(redis_server.url(), namespace(), journal_size=4, coalesce_bills=coalesce)
+@given(ops=st.lists(_OPS, max_size=40))
+def test_redis_store_answers_like_memory(redis_server: RedisServer, ops: list[Any]) -> None:
+    memory = InMemoryStore(journal_size=4, ledger_keys=2)
+    shared = RedisStore(redis_server.url(), namespace(), journal_size=4, ledger_keys=2)
+    clock = 0.0
     try:
         for op in ops:
+            if op[0] == "hit":
+                # A clock moves forward: Redis forgets a window by time to live, memory when
+                # the next one starts, which agree only when windows come in order.
+                clock = max(clock, op[3])
+                op = (*op[:3], clock)
             assert _apply(shared, op) == _apply(memory, op), op
     finally:
         shared.reset()
         shared.close()
 
 
-def test_coalesced_bills_land_with_each_threads_journal_append(redis_server: RedisServer) -> None:
-    store = RedisStore(redis_server.url(), namespace(), coalesce_bills=True)
+def test_settle_from_many_threads_lands_exactly_in_another_processs_view(
+    redis_server: RedisServer,
+) -> None:
+    # In place of the coalesced bills' test: each billed answer's bill and journal entry
+    # (now with its quota unit) land together, seen from another store on the namespace.
+    store = RedisStore(redis_server.url(), namespace())
     other = RedisStore(redis_server.url(), store.namespace)  # another process's view
 
     def request(i: int) -> None:  # what the mock does for one billed answer
-        store.ledger_add(f"fp{i % 3}", "5")
-        store.journal_append({"i": i})
+        store.settle({"i": i + 1}, (f"fp{i % 3}", "5"), ("quota:k", 300), {"i": -i - 1})
 
     try:
         threads = [
@@ -204,8 +279,11 @@ def test_coalesced_bills_land_with_each_threads_journal_append(redis_server: Red
         for thread in threads:
             thread.join(timeout=60)
         usage = other.ledger_snapshot()
-        assert usage["billable"] == 400
-        assert sum(usage["by_key"].values()) == 400 and usage["by_code"] == {"5": 400}
+        assert usage["billable"] == 300 == other.get("quota:k")
+        assert sum(usage["by_key"].values()) == 300 and usage["by_code"] == {"5": 300}
+        journal = [e["i"] for e in RedisStore(redis_server.url(), store.namespace).journal_list()]
+        assert len(journal) == 400
+        assert sum(1 for i in journal if i > 0) == 300  # the others journaled as refused
     finally:
         store.reset()
         store.close()
