@@ -31,7 +31,8 @@ __all__ = [
     "tenure_code",
 ]
 
-BASE_URL = "http://apis.juhe.cn"
+#: HTTPS: the key is a secret and the vendor's hosts serve TLS (docs/wire.md).
+BASE_URL = "https://apis.juhe.cn"
 PATH = "/mobile_online_sha256_cucc/query"
 ENDPOINT = BASE_URL + PATH
 

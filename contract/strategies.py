@@ -5,6 +5,11 @@ Inputs: ``cucc_numbers`` (bare 11 digits on real China Unicom prefixes), ``spell
 sends), ``sha256_hex`` (any well-formed ``mobile``, either case), ``invalid_mobiles``
 (anything the API must answer 234802), ``api_keys`` (32 hex, like Juhe's).
 
+Against a live target every number's hash is a person (China's PIPL): ``run_digests(seed)``
+draws well-formed hashes that are no one's number (digests of bytes drawn from a run's
+seed), and ``invalid_mobiles(numbers=False)`` leaves out everything derived from a number.
+Keep the number-shaped inputs for the mock.
+
 Answers: ``orderids`` / ``live_orderids``, ``success_bodies``, ``system_error_bodies``,
 ``service_error_bodies``, ``error_bodies``, ``response_bodies`` (every kind; each passes
 ``contract.validate`` in strict mode) and ``mutated_bodies`` (a valid body broken by exactly
@@ -31,7 +36,7 @@ from hypothesis import strategies as st
 
 from .bodies import error_body, success_body
 from .codes import ERROR_CODES, SUCCESS_CODE, TENURE_CODES, ErrorKind
-from .numbers import CUCC_PREFIXES, is_mobile_sha256, mobile_sha256
+from .numbers import CUCC_PREFIXES, is_mobile_sha256, is_phone_number, mobile_sha256, random_digest
 
 __all__ = [
     "MUTATIONS",
@@ -46,6 +51,7 @@ __all__ = [
     "mutated_bodies",
     "orderids",
     "response_bodies",
+    "run_digests",
     "service_error_bodies",
     "sha256_hex",
     "spelled_numbers",
@@ -109,6 +115,16 @@ def mobile_hashes() -> st.SearchStrategy[str]:
     return cucc_numbers().map(mobile_sha256)
 
 
+def run_digests(seed: int) -> st.SearchStrategy[str]:
+    """Well-formed ``mobile`` values that are no one's number, for a live target.
+
+    Each is :func:`contract.numbers.random_digest` of ``seed`` and a drawn index: the
+    sha256 of bytes drawn from the seed, never of a number. A new seed per run gives new
+    inputs every night even under a derandomized profile; the printed seed gives them back.
+    """
+    return st.integers(0, 2**63 - 1).map(lambda n: random_digest(seed, n))
+
+
 def sha256_hex() -> st.SearchStrategy[str]:
     """Any well-formed ``mobile``: 64 hex characters, upper, lower or mixed case."""
     return st.text(_HEX_ANY, min_size=64, max_size=64)
@@ -118,12 +134,19 @@ def _replace_one(text: str, index: int, char: str) -> str:
     return text[:index] + char + text[index + 1 :]
 
 
-def invalid_mobiles() -> st.SearchStrategy[str]:
+def invalid_mobiles(
+    *, numbers: bool = True, digests: st.SearchStrategy[str] | None = None
+) -> st.SearchStrategy[str]:
     """``mobile`` values the API must refuse (234802); none passes ``is_mobile_sha256``.
 
     Hex of the wrong length, 64 characters with a non-hex one, plaintext numbers in any
     spelling, non-ASCII look-alikes (full-width digits, other scripts), the empty string
     and whitespace.
+
+    :param numbers: False for a live target: no plaintext number, nothing derived from a
+        number's hash, and nothing that happens to read as a number.
+    :param digests: the well-formed hashes the look-alikes are made from (default: the
+        hashes of numbers, or 64 drawn hex digits when ``numbers`` is False).
     """
     wrong_length = st.integers(0, 130).filter(lambda n: n != 64)
     hex_wrong_length = wrong_length.flatmap(lambda n: st.text(_HEX_ANY, min_size=n, max_size=n))
@@ -133,14 +156,16 @@ def invalid_mobiles() -> st.SearchStrategy[str]:
     # Lone surrogates are left out: no request can carry them (they have no UTF-8 form).
     sendable = st.characters(min_codepoint=0x80, exclude_categories=["Cs"])
     non_ascii = st.builds(_replace_one, sha256_hex(), st.integers(0, 63), sendable)
-    full_width = mobile_hashes().map(
-        lambda h: h.translate({ord(c): ord(c) + 0xFEE0 for c in _HEX_LOWER})
-    )
-    plaintext = st.one_of(cucc_numbers(), spelled_numbers().map(lambda pair: pair[1]))
+    hashes = digests or (mobile_hashes() if numbers else sha256_hex().map(str.lower))
+    full_width = hashes.map(lambda h: h.translate({ord(c): ord(c) + 0xFEE0 for c in _HEX_LOWER}))
     whitespace = st.text(" \t\r\n\u3000\xa0", min_size=1, max_size=8)
-    return st.one_of(
-        hex_wrong_length, non_hex, non_ascii, full_width, plaintext, st.just(""), whitespace
-    ).filter(lambda value: not is_mobile_sha256(value))
+    kinds = [hex_wrong_length, non_hex, non_ascii, full_width, st.just(""), whitespace]
+    if numbers:
+        kinds.append(st.one_of(cucc_numbers(), spelled_numbers().map(lambda pair: pair[1])))
+        return st.one_of(kinds).filter(lambda value: not is_mobile_sha256(value))
+    return st.one_of(kinds).filter(
+        lambda value: not is_mobile_sha256(value) and not is_phone_number(value)
+    )
 
 
 def api_keys() -> st.SearchStrategy[str]:

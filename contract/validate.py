@@ -7,10 +7,17 @@ Two modes:
   catalogue's words to the letter (``"成功"``; the document's words; for 234802/234804 the
   words + ``":"`` + a non-empty detail), or exactly ``reason=`` when the caller says which
   custom text to expect.
-* **tolerant** (``strict=False``): a live answer. Unknown extra keys, other ``reason``
-  wording, another key order and orderids with extra trailing characters are *warnings*,
-  not violations: the live wording drifts, ``error_code`` and the shape do not
-  (docs/wire.md).
+* **tolerant** (``strict=False``): a live answer. It flags breakage, not wording or
+  harmless shape (docs/live.md). *Warnings*, not violations: unknown extra keys, another
+  key order, other ``reason`` wording (a full-width ``：``, a trailing space) or an empty
+  one; an orderid of another form (``JH…``, letters appended, an impossible date: it is
+  opaque) or none at all; ``resultcode`` on a success (older products send ``"200"``), on
+  a service error, as an integer, missing or mismatched; ``result`` not null on an error.
+  Still *violations*: ``error_code`` missing or not an integer, a code the catalogue does
+  not know, a success without ``result``, with ``result`` null or ``{}``, or with
+  ``result.code`` missing, not a string or outside the catalogue, a body that is not a
+  JSON object. (An HTTP status other than 200 and a content type that is not JSON are the
+  probe's to judge: ``contract.conformance.probe.judge``.)
 
 Both modes check the JSON Schema of the body's kind and what a schema cannot say: the
 ``orderid`` timestamp is a real date and time, ``error_code`` is an integer the catalogue
@@ -18,6 +25,10 @@ knows, ``resultcode`` appears exactly on system errors and matches ``error_code`
 ``reason`` is not blank. Key order differing from the wire's breaks strict mode (our mock
 renders the documented order, key for key) and is only a warning in tolerant mode: JSON
 objects are unordered, so no client may depend on it.
+
+Given the ``key`` that was sent, an answer that echoes it (some Juhe hosts put it into
+``result`` or ``reason`` on key errors) gets a ``key-echo`` finding (a warning in tolerant
+mode: a security problem, not a broken contract), and every message is scrubbed of it.
 
 ``validate`` returns the violations only; ``validate_report`` returns both lists. Neither
 ever raises: anything that is not a JSON object is a violation on field ``"$"``.
@@ -35,6 +46,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from . import schemas
 from .bodies import error_body, success_body
 from .codes import ERROR_CODES, SUCCESS_CODE, SUCCESS_REASON, ErrorCode, ErrorKind
+from .keys import contains_key, scrub_key
 
 __all__ = ["Report", "Violation", "validate", "validate_report"]
 
@@ -58,6 +70,8 @@ _RESULT_KEY_ORDER = list(success_body("1", "J201901141703399055")["result"])
 _STRICT_ORDERID_DIGITS = 4
 _MAX_SHOWN = 80
 _ORDERID = re.compile(r"J[0-9]{18}[0-9A-Za-z]*")
+#: Fields a tolerant check lets go missing with a warning.
+_HARMLESS_IF_MISSING = frozenset({"result.orderid", "resultcode"})
 
 
 @dataclass(frozen=True)
@@ -69,7 +83,7 @@ class Violation:
         or one of ``"unknown-key"``, ``"known-code"``, ``"result-shape"``,
         ``"orderid-format"``, ``"orderid-date"``, ``"resultcode-match"``,
         ``"resultcode-absent"``, ``"non-empty"``, ``"reason-text"``, ``"reason-variant"``,
-        ``"reason-wording"``, ``"key-order"``, ``"unvalidatable"``.
+        ``"reason-wording"``, ``"key-order"``, ``"key-echo"``, ``"unvalidatable"``.
     :param message: what is wrong, for a person.
     """
 
@@ -94,26 +108,54 @@ class Report:
         return not self.violations
 
 
-def validate(body: object, *, strict: bool = True, reason: str | None = None) -> list[Violation]:
+def validate(
+    body: object, *, strict: bool = True, reason: str | None = None, key: str | None = None
+) -> list[Violation]:
     """The contract violations of an answer body (a parsed JSON value); empty when valid.
 
     :param strict: True for our own mock (exact shapes and catalogue reasons); False for a
-        live answer, where extra keys and other wording are only warnings.
+        live answer, where harmless shape and other wording are only warnings.
     :param reason: the exact ``reason`` text to expect instead of the catalogue's.
+    :param key: the key the request carried: an answer echoing it is flagged, and no
+        message repeats it.
     """
-    return list(validate_report(body, strict=strict, reason=reason).violations)
+    return list(validate_report(body, strict=strict, reason=reason, key=key).violations)
 
 
-def validate_report(body: object, *, strict: bool = True, reason: str | None = None) -> Report:
+def validate_report(
+    body: object, *, strict: bool = True, reason: str | None = None, key: str | None = None
+) -> Report:
     """Violations and warnings of an answer body; see ``validate``. Never raises."""
     check = _Check(strict, reason)
     try:
         check.run(body)
+        if key:
+            check.key_echo(body, key)
     except Exception as exc:  # a validator must answer, whatever it is given
         check.violations.append(
             Violation("$", "unvalidatable", f"the body could not be checked ({type(exc).__name__})")
         )
-    return Report(_unique(check.violations), _unique(check.warnings))
+    violations, warnings = _unique(check.violations), _unique(check.warnings)
+    if key:
+        violations, warnings = _scrubbed(violations, key), _scrubbed(warnings, key)
+    return Report(violations, warnings)
+
+
+def _scrubbed(found: tuple[Violation, ...], key: str) -> tuple[Violation, ...]:
+    return tuple(
+        Violation(scrub_key(v.field, key), v.rule, scrub_key(v.message, key)) for v in found
+    )
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a decoded JSON value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _unique(found: list[Violation]) -> tuple[Violation, ...]:
@@ -206,7 +248,10 @@ class _Check:
         if keyword == "required":
             for name in error.validator_value:
                 if isinstance(instance, dict) and name not in instance:
-                    self.fail(_join(path, name), "required", f"{_join(path, name)} is missing")
+                    field = _join(path, name)
+                    # An opaque orderid and the legacy resultcode: nothing a client acts on.
+                    report = self.lenient if field in _HARMLESS_IF_MISSING else self.fail
+                    report(field, "required", f"{field} is missing")
             return
         if keyword == "additionalProperties":
             known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
@@ -215,7 +260,7 @@ class _Check:
                     continue
                 field = _join(path, name)
                 if field == "resultcode":
-                    self.fail(
+                    self.lenient(
                         field, "resultcode-absent", f"resultcode is only on system errors ({kind})"
                     )
                 else:
@@ -224,11 +269,16 @@ class _Check:
         if path == "error_code" and not code_ok:
             return  # already reported by error_code(), with a clearer message
         if path == "result" and keyword == "type":
-            shape = "an object when error_code is 0" if kind == _SUCCESS else "null on an error"
-            self.fail(path, "result-shape", f"result must be {shape}, not {_short(instance)}")
+            if kind == _SUCCESS:
+                shape = "an object when error_code is 0"
+                self.fail(path, "result-shape", f"result must be {shape}, not {_short(instance)}")
+            else:  # the error code is what a client acts on; the rest of an error is noise
+                self.lenient(
+                    path, "result-shape", f"result must be null on an error, not {_short(instance)}"
+                )
             return
         if path == "result.orderid" and keyword == "pattern":
-            self.fail(
+            self.lenient(
                 path,
                 "orderid-format",
                 f'orderid must be "J" + yyyyMMddHHmmss + digits, not {_short(instance)}',
@@ -236,21 +286,28 @@ class _Check:
             return
         if path == "resultcode" and keyword == "const":
             expected = error.validator_value
-            self.fail(
+            self.lenient(
                 path,
                 "resultcode-match",
                 f"resultcode must be {expected!r} for this error_code, not {_short(instance)}",
             )
             return
+        if path == "resultcode":  # the legacy code: its type and values are only a warning
+            if keyword == "type":
+                message = f"resultcode must be a string, not {_json_type(instance)}"
+            else:
+                message = _short_message(error.message)
+            self.lenient(path, keyword, message)
+            return
         if path == "reason" and keyword == "minLength":
-            self.fail(path, "non-empty", "reason must not be empty")
+            self.lenient(path, "non-empty", "reason must not be empty")
             return
         self.fail(path or "$", keyword, _short_message(error.message))
 
     def resultcode(self, body: dict[Any, Any], entry: ErrorCode) -> None:
         found = body.get("resultcode")
         if isinstance(found, str) and found != entry.resultcode:
-            self.fail(
+            self.lenient(
                 "resultcode",
                 "resultcode-match",
                 f"resultcode must be {entry.resultcode!r} for {entry.code}, not {_short(found)}",
@@ -267,7 +324,7 @@ class _Check:
         if _ORDERID.fullmatch(orderid) is None:
             # Usually the schema's pattern said so already; Python's "$" also lets a
             # trailing newline through, which the wire must not carry.
-            self.fail(
+            self.lenient(
                 field,
                 "orderid-format",
                 f'orderid must be "J" + yyyyMMddHHmmss + digits, not {_short(orderid)}',
@@ -280,7 +337,9 @@ class _Check:
                 int(stamp[8:10]), int(stamp[10:12]), int(stamp[12:14]),
             )  # fmt: skip
         except ValueError:
-            self.fail(field, "orderid-date", f"orderid timestamp {stamp} is not a real date/time")
+            self.lenient(
+                field, "orderid-date", f"orderid timestamp {stamp} is not a real date/time"
+            )
         if not (len(suffix) == _STRICT_ORDERID_DIGITS and suffix.isdigit()):
             self.lenient(
                 field,
@@ -293,7 +352,7 @@ class _Check:
         if not isinstance(text, str) or not text:
             return  # missing, wrong type or empty: the schema named it
         if not text.strip():
-            self.fail("reason", "non-empty", "reason must not be blank")
+            self.lenient("reason", "non-empty", "reason must not be blank")
             return
         if not code_ok:
             return  # no catalogue entry to compare with
@@ -320,6 +379,19 @@ class _Check:
                 "reason-wording",
                 f"unusual reason {_short(text)}; the catalogue says {expected!r}",
             )
+
+    def key_echo(self, body: object, key: str) -> None:
+        """The key sent, echoed back in ``result`` or ``reason``: a leak waiting to happen."""
+        if not isinstance(body, dict):
+            return
+        for field in ("result", "reason"):
+            if any(contains_key(text, key) for text in _strings(body.get(field))):
+                self.lenient(
+                    field,
+                    "key-echo",
+                    f"{field} echoes the API key (shown as <key>): anything that prints this "
+                    "answer leaks the key",
+                )
 
     def key_order(self, body: dict[Any, Any], kind: str) -> None:
         order = _KEY_ORDER[kind]

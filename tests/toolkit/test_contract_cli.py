@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from contract import MAGIC_NUMBERS
+from contract import MAGIC_NUMBERS, key_fingerprint
 from contract.conformance.cli import main
 from mock_server import MockServer
 
@@ -68,9 +68,11 @@ def test_conforming_mock_exits_0_within_budget(
     assert len(sent_billable) == billable
     not_sent = [p for p in data["probes"] if p["verdict"] == "not sent"]
     assert all("budget" in p["not_sent"] for p in not_sent)
-    if budget == 0:
+    keyed = [p for p in data["probes"] if p["key"] == "given"]
+    if budget == 0:  # every probe that carries the key needs a unit, even a free one
         assert billable == 0
-        assert len(not_sent) == 1 + len(json.loads(SAMPLE_CANARIES.read_text())["canaries"])
+        assert not_sent == keyed
+        assert len(keyed) == 7 + len(json.loads(SAMPLE_CANARIES.read_text())["canaries"])
     if budget == 20:
         assert not not_sent  # everything was sent: 7 billable probes, 6 billed ones
     assert f"billed calls spent: {billable} of budget {budget}" in out
@@ -81,15 +83,26 @@ def test_conforming_mock_exits_0_within_budget(
     _assert_clean(out, err, report.read_text("utf-8"), junit.read_text("utf-8"))
 
 
-def test_budget_zero_still_judges_the_free_probes(
+def test_budget_zero_sends_nothing_that_carries_the_key(
     stand_in: MockServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, out, _ = check(capsys, "--base-url", stand_in.url, "--budget", "0", "--strict")
     assert status == 0
-    assert out.count("conform") >= 10
+    assert out.count(" conform") == 4  # no key, an empty key, no key first, a wrong key
     assert "not sent (budget 0 used up)" in out
     assert stand_in.usage["billable"] == 0
-    assert all(entry["billable"] is False for entry in stand_in.requests)
+    fingerprint = key_fingerprint(SECRET)
+    assert stand_in.requests and all(e["key"] != fingerprint for e in stand_in.requests)
+
+
+def test_budget_one_sends_the_keyed_free_probes_one_after_another(
+    stand_in: MockServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = check(capsys, "--base-url", stand_in.url, "--budget", "1", "--strict")
+    assert status == 0, out
+    keyed = [e for e in stand_in.requests if e["key"] == key_fingerprint(SECRET)]
+    assert len(keyed) == 7  # six malformed mobiles, each unit given back, then one billable
+    assert stand_in.usage["billable"] == 1
 
 
 def test_without_a_key_only_keyless_probes_are_sent(
