@@ -2,7 +2,7 @@
 
 The order of the steps is part of the contract (docs/wire.md): the key is judged first.
 
-1. no key, or an empty one → 10001 (the key is judged before anything else);
+1. no key, an empty one or one of only whitespace → 10001 (the key is judged first);
 2. the scenario's rules, in order; the first that matches and has an answer decides
    (rules that only add latency or damage the answer let later steps decide it);
 3. the platform models: banned IP 10008, unknown source 10007, per-IP rate 10011, key
@@ -12,8 +12,9 @@ The order of the steps is part of the contract (docs/wire.md): the key is judged
 5. random internal errors 10014 (seeded);
 6. magic numbers (``contract.magic``);
 7. the default: a tenure code drawn from the hash and the seed, or 234803;
-8. any success then takes one unit of the key's quota (then 10012, or 10013 for a trial
-   key).
+8. any success to a GET or POST then takes one unit of the key's quota for the current
+   window (a Beijing day unless the scenario says otherwise; then 10012, or 10013 for a
+   trial key). A HEAD is never billed and takes no quota.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from contract import MAGIC_BY_HASH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
+from contract.codes import BILLED_METHODS
 from contract.keys import key_digest, key_fingerprint
 
 from .scenario.model import Fault, Outcome, Rule, Scenario, unit_interval
@@ -62,11 +64,13 @@ class Decision:
     step: str = "default"  # validation, rule, platform, internal, magic, default, quota
     key_fp: str | None = None
     mobile_hash: str | None = None
+    method_bills: bool = True  # False for a HEAD: no answer goes back, nothing is billed
 
     @property
     def billable(self) -> bool:
-        """Whether the vendor bills it: a success, unless a fault replaced the answer."""
-        return self.error_code == SUCCESS_CODE
+        """Whether the vendor bills it: a success to a GET or POST, unless a fault replaced
+        the answer."""
+        return self.error_code == SUCCESS_CODE and self.method_bills
 
 
 def mobile_problem(mobile: str | None) -> str:
@@ -99,7 +103,7 @@ class Engine:
         key = call.key
         mobile = call.mobile
         mobile_hash = mobile.lower() if mobile and is_mobile_sha256(mobile) else None
-        if not key:
+        if not key or not key.strip():
             return Decision(10001, step="validation", mobile_hash=mobile_hash)
         key_fp = key_fingerprint(key)
         now = self.clock()
@@ -116,10 +120,10 @@ class Engine:
                 fault = outcome.fault
             if outcome.is_answer:
                 return self._finish(
-                    outcome, rule.name, "rule", key, key_fp, mobile_hash, fault, latency
+                    outcome, rule.name, "rule", call, key_fp, mobile_hash, fault, latency, now
                 )
         answer, step = self._answer(call, key, mobile_hash, now)
-        return self._finish(answer, None, step, key, key_fp, mobile_hash, fault, latency)
+        return self._finish(answer, None, step, call, key_fp, mobile_hash, fault, latency, now)
 
     # --- rules --------------------------------------------------------------------------
 
@@ -203,26 +207,31 @@ class Engine:
         outcome: Outcome,
         rule: str | None,
         step: str,
-        key: str,
+        call: Call,
         key_fp: str,
         mobile_hash: str | None,
         fault: Fault | None,
         latency: tuple[float, float] | None,
+        now: float,
     ) -> Decision:
         delay = 0.0
         if latency is not None:
             low, high = latency
             delay = low if low == high else self._latency_rng.uniform(low, high)
         replaced = fault is not None and fault.kind.replaces_answer
+        bills = call.method in BILLED_METHODS
         if replaced:
             return Decision(
                 None, fault=fault, latency=delay, rule=rule, step=step,
-                key_fp=key_fp, mobile_hash=mobile_hash,
+                key_fp=key_fp, mobile_hash=mobile_hash, method_bills=bills,
             )  # fmt: skip
-        if outcome.tenure is not None:
-            quota, trial = self.scenario.platform.quota_for(key)
-            # Keyed by the whole digest: two keys may share a (display) fingerprint.
-            held = f"quota:{key_digest(key)}"
+        key = call.key or ""
+        platform = self.scenario.platform
+        if outcome.tenure is not None and bills:
+            quota, trial = platform.quota_for(key)
+            # Keyed by the whole digest (two keys may share a display fingerprint) and by
+            # the window: a daily quota starts afresh at midnight, Beijing time.
+            held = f"quota:{key_digest(key)}:{platform.quota_window_index(now)}"
             if quota is not None and not self.store.take_if_below(held, quota):
                 return Decision(
                     10013 if trial else 10012, fault=fault, latency=delay, rule=rule,
@@ -239,4 +248,5 @@ class Engine:
             step=step,
             key_fp=key_fp,
             mobile_hash=mobile_hash,
+            method_bills=bills,
         )

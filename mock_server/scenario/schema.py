@@ -161,6 +161,8 @@ SCENARIO_SCHEMA: dict[str, Any] = {
             "properties": {
                 "allow": {"type": "array", "items": _NAMES},
                 "quota": {"type": "integer", "minimum": 0},
+                # Seconds per quota window, windows aligned to midnight Beijing time.
+                "quota_window_s": {"type": "number", "exclusiveMinimum": 0},
                 "per_key": {"type": "object", "additionalProperties": _KEY_SETTINGS},
             },
         },

@@ -2,19 +2,26 @@
 
 Only loopback clients may use it, unless the mock was started with an admin token; then
 every admin request must carry it (``Authorization: Bearer <token>`` or
-``X-Admin-Token: <token>``), compared in constant time. JSON in and out; bad input gets a
-400 with a message naming the field and why.
+``X-Admin-Token: <token>``), compared in constant time. The health answer alone is open
+to every client when there is no token: it says who this is (``"server": "juhe-mock"``,
+the version, whether any key is accepted), which is how a conformance run tells our mock
+from a live target (``contract.conformance.identify``), and it reveals nothing else.
+JSON in and out; bad input gets a 400 with a message naming the field and why.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
+import importlib.metadata
 import ipaddress
 import json
 from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
+
+from contract.transport import HEALTH_PATH, MOCK_SERVER
 
 from ..runtime import MockRuntime
 from ..scenario.errors import ConfigError
@@ -50,7 +57,7 @@ def _is_loopback(address: str | None) -> bool:
 def _guard() -> Response | None:
     token = _runtime().config.admin_token
     if token is None:
-        if _is_loopback(request.remote_addr):
+        if _is_loopback(request.remote_addr) or request.path == HEALTH_PATH:
             return None
         return _error(403, "forbidden", "the admin API answers loopback clients only")
     given = request.headers.get("X-Admin-Token", "")
@@ -84,13 +91,25 @@ def _with_body(change: Callable[[MockRuntime, dict[str, Any]], Response]) -> Res
 @admin.get("/health")
 def health() -> Response:
     runtime = _runtime()
+    scenario = runtime.engine.scenario
     return _json(
         {
             "status": "ok",
-            "rules": len(runtime.engine.scenario.rules),
+            "server": MOCK_SERVER,
+            "version": _version(),
+            "accepts_any_key": scenario.platform.allow is None,
+            "rules": len(scenario.rules),
             "uptime_s": round(runtime.clock() - runtime.started, 3),
         }
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
+    try:
+        return importlib.metadata.version("juhe-tenure-toolkit")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout, not installed
+        return "unknown"
 
 
 @admin.get("/requests")
