@@ -7,16 +7,21 @@ Fixtures:
 * ``juhe_mock``: that server reset for one test, as a :class:`~mock_server.testing.JuheMock`
   (``.url``, ``.scenario(doc)``, ``.requests``, ``.usage``).
 * ``juhe_target``: a :class:`~contract.conformance.target.JuheTarget` for ``--juhe-target``:
-  ``mock`` (default: the in-process mock), an http(s) URL (any running server) or ``live``
-  (the vendor; needs ``--juhe-key`` or ``JUHE_KEY``). Every request it sends passes the
-  run's spend budget; a call the budget refuses fails the test, naming the budget.
+  ``mock`` (default: the in-process mock), an http(s) URL or ``live`` (the vendor). A URL
+  is live until its ``/__admin/health`` says it is juhe-mock; live needs ``--juhe-key`` or
+  ``JUHE_KEY``. Every request that carries the key reserves a unit of the run's budget; a
+  call the budget refuses fails the test, naming the budget.
 * ``juhe_canaries``: the known answers of ``--juhe-canaries FILE`` / ``JUHE_CANARIES``
   (a path or the JSON itself), or None.
 
 ``--juhe-budget N``: the most billable calls the whole run may make through
-``juhe_target``; default 0 against live, no limit for the mock and a URL (nothing bills
-there; give one to rehearse a live run). The run ends with one summary line: calls made,
-billable calls and, for the mock, what the run would have cost.
+``juhe_target``, its pytest-xdist workers together; default 0 against live, no limit for
+the mock (nothing bills there; give one to rehearse a live run). ``--juhe-ledger FILE``
+(with ``--juhe-day-cap``/``--juhe-month-cap``) caps spend across runs. ``--juhe-seed N``
+gives back a live run's inputs. ``--juhe-plan`` sends nothing: the tests run against a
+simulation and the run ends with every request it would have made and what it needs from
+the budget (exit 1 when that is more). The run ends with one summary line. The key is
+scrubbed from every report (``mock_server.pytest_scrub``).
 
 Unused, the plugin costs nothing: it imports the mock server only when a fixture asks.
 """
@@ -24,7 +29,11 @@ Unused, the plugin costs nothing: it imports the mock server only when a fixture
 from __future__ import annotations
 
 import os
+import shutil
+import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -37,66 +46,247 @@ if TYPE_CHECKING:
 
 _TALLY: pytest.StashKey[RunTally] = pytest.StashKey()
 _SPEC: pytest.StashKey[TargetSpec] = pytest.StashKey()
+_SECRET: pytest.StashKey[str] = pytest.StashKey()
+_RUN: pytest.StashKey[dict[str, Any]] = pytest.StashKey()  # what workers are handed
+_WORKER_INPUT = "juhe_run"
+#: How long a reservation under pytest-xdist may wait for another worker's unit to return.
+_SHARED_WAIT_S = 60.0
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("juhe", "Juhe tenure API: mock, contract target and spend budget")
-    group.addoption(
-        "--juhe-target", default="mock", metavar="mock|URL|live",
-        help="where juhe_target sends requests (default: the in-process mock)",
-    )  # fmt: skip
-    group.addoption("--juhe-key", default=None, help="the API key (better: JUHE_KEY)")
-    group.addoption(
-        "--juhe-budget", type=int, default=None, metavar="N",
-        help="most billable calls the run may make (default: 0 for live, no limit otherwise)",
-    )  # fmt: skip
-    group.addoption(
-        "--juhe-canaries", default=None, metavar="FILE",
+    add = group.addoption
+    add("--juhe-target", default="mock", metavar="mock|URL|live",
+        help="where juhe_target sends requests (default: the in-process mock); a URL is "
+        "live unless its /__admin/health says juhe-mock")  # fmt: skip
+    add("--juhe-key", default=None, help="the API key (better: JUHE_KEY)")
+    add("--juhe-budget", type=int, default=None, metavar="N",
+        help="most billable calls the run may make, all workers together (default: 0 for "
+        "live, no limit for the mock). Every request carrying the key reserves a unit and "
+        "gets it back when the answer is free: 0 sends nothing with the key")  # fmt: skip
+    add(
+        "--juhe-ledger",
+        default=None,
+        metavar="FILE",
+        help="a spend ledger kept across runs (docs/live.md), shared with juhe-contract",
+    )
+    add("--juhe-day-cap", type=int, default=None, metavar="N", help="the ledger's daily cap")
+    add("--juhe-month-cap", type=int, default=None, metavar="N",
+        help="the ledger's monthly cap")  # fmt: skip
+    add(
+        "--juhe-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the seed of the inputs sent to a live target (default: new, printed)",
+    )
+    add("--juhe-plan", action="store_true",
+        help="send nothing: run against a simulation and list every request the run would "
+        "make and what it needs from the budget (exit 1 when more than it has)")  # fmt: skip
+    add(
+        "--juhe-canaries",
+        default=None,
+        metavar="FILE",
         help="known answers for semantic drift (or JUHE_CANARIES: a path or the JSON)",
-    )  # fmt: skip
-    group.addoption(
-        "--juhe-examples", type=int, default=None, metavar="N",
+    )
+    add(
+        "--juhe-examples",
+        type=int,
+        default=None,
+        metavar="N",
         help="Hypothesis examples per contract property (default: the profile's; live: few)",
-    )  # fmt: skip
-    group.addoption(
-        "--juhe-strict", action="store_true",
+    )
+    add(
+        "--juhe-strict",
+        action="store_true",
         help="judge a URL target as strictly as our own mock (default: tolerant, as live)",
-    )  # fmt: skip
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    target = config.getoption("juhe_target")
-    budget = config.getoption("juhe_budget")
-    if target == "mock" and budget is None:
-        return  # the common case: nothing to check, nothing to import
-    from contract.conformance.target import TargetSpec
-
-    try:
-        spec = TargetSpec.parse(target)
-    except ValueError as exc:
-        raise pytest.UsageError(f"--juhe-target: {exc}") from None
-    if budget is not None and budget < 0:
-        raise pytest.UsageError("--juhe-budget: a budget cannot be negative")
-    if spec.kind == "live" and not _key(config):
-        raise pytest.UsageError("--juhe-target live needs --juhe-key or JUHE_KEY")
-    config.stash[_SPEC] = spec
+    )
 
 
 def _key(config: pytest.Config) -> str | None:
     return config.getoption("juhe_key") or os.environ.get("JUHE_KEY") or None
 
 
-def _tally(config: pytest.Config) -> RunTally:
-    if _TALLY not in config.stash:
-        from contract.conformance.budget import Budget
-        from contract.conformance.target import RunTally, TargetSpec
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
-        spec = config.stash.get(_SPEC, None) or TargetSpec.parse(config.getoption("juhe_target"))
-        limit = config.getoption("juhe_budget")
-        if limit is None and spec.kind == "live":
-            limit = 0
-        config.stash[_TALLY] = RunTally(spec, Budget(limit))
-    return config.stash[_TALLY]
+
+def _distributed(config: pytest.Config) -> bool:
+    """Whether this is the controller of a pytest-xdist run."""
+    return getattr(config.option, "dist", "no") != "no" and not _is_worker(config)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    key = _key(config)
+    if key:
+        config.stash[_SECRET] = key
+    if _distributed(config):
+        config.pluginmanager.register(_XdistBridge(config), "juhe-xdist")
+    options = ("juhe_budget", "juhe_ledger", "juhe_seed", "juhe_plan")
+    if config.getoption("juhe_target") == "mock" and not any(map(config.getoption, options)):
+        return  # the common case: nothing to check, nothing to import
+    from contract.conformance.target import TargetSpec
+
+    try:
+        spec = TargetSpec.parse(config.getoption("juhe_target"))
+    except ValueError as exc:
+        raise pytest.UsageError(f"--juhe-target: {exc}") from None
+    for name in ("juhe_budget", "juhe_day_cap", "juhe_month_cap"):
+        value = config.getoption(name)
+        if value is not None and value < 0:
+            raise pytest.UsageError(f"--{name.replace('_', '-')}: a budget cannot be negative")
+    spec = spec.identified(_identity(config, spec)) if spec.kind != "mock" else spec
+    if spec.kind == "live" and not key and not config.getoption("juhe_plan"):
+        why = spec.identity.why if spec.identity is not None else ""
+        raise pytest.UsageError(
+            f"--juhe-target {config.getoption('juhe_target')} ({why}) needs --juhe-key or JUHE_KEY"
+        )
+    config.stash[_SPEC] = spec
+    _tally(config)
+
+
+def _identity(config: pytest.Config, spec: TargetSpec) -> Any:
+    """Who the URL is: handed down by the controller, assumed live for a plan, else asked."""
+    from contract.conformance.identify import UNASKED, Identity, identify
+
+    given = getattr(config, "workerinput", {}).get(_WORKER_INPUT)
+    if given is not None:
+        return Identity.from_dict(given["identity"])
+    if config.getoption("juhe_plan"):
+        return UNASKED
+    import requests
+
+    with requests.Session() as session:
+        return identify(session, str(spec.base_url))
+
+
+def _sent_key(config: pytest.Config, spec: TargetSpec) -> str:
+    from contract.conformance.target import SUITE_KEY
+
+    if spec.kind == "mock" or config.getoption("juhe_plan"):
+        return SUITE_KEY  # a plan's simulation never sees the real key
+    return _key(config) or SUITE_KEY
+
+
+def _tally(config: pytest.Config) -> RunTally:
+    if _TALLY in config.stash:
+        return config.stash[_TALLY]
+    from contract.conformance.budget import Budget
+    from contract.conformance.ledger import Ledger, LedgerError
+    from contract.conformance.probe import new_seed
+    from contract.conformance.target import RunTally, TargetSpec
+
+    spec = config.stash.get(_SPEC, None) or TargetSpec("mock")
+    given = getattr(config, "workerinput", {}).get(_WORKER_INPUT) or {}
+    plan = bool(config.getoption("juhe_plan"))
+    limit = config.getoption("juhe_budget")
+    if limit is None and spec.kind == "live":
+        limit = 0
+    ledger = None
+    path = config.getoption("juhe_ledger")
+    if path and not plan:
+        try:
+            ledger = Ledger(path, day_cap=config.getoption("juhe_day_cap"),
+                            month_cap=config.getoption("juhe_month_cap"))  # fmt: skip
+        except LedgerError as exc:
+            raise pytest.UsageError(f"--juhe-ledger: {exc}") from None
+    shared = given.get("counts")
+    if shared is None and _distributed(config) and _SPEC in config.stash:
+        folder = tempfile.mkdtemp(prefix="juhe-run-")
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
+        shared = str(Path(folder) / "budget.json")
+    budget = Budget(
+        None if plan else limit, key=_sent_key(config, spec), shared=shared, ledger=ledger,
+        wait_s=_SHARED_WAIT_S if shared else 0.0,
+    )  # fmt: skip
+    seed = given.get("seed", config.getoption("juhe_seed"))
+    tally = RunTally(spec, budget, seed=new_seed() if seed is None else seed,
+                     plan=[] if plan else None)  # fmt: skip
+    config.stash[_TALLY] = tally
+    identity = spec.identity.as_dict() if spec.identity is not None else None
+    config.stash[_RUN] = {"counts": shared, "seed": tally.seed, "identity": identity}
+    return tally
+
+
+class _XdistBridge:
+    """The controller's side of a pytest-xdist run: one budget and one summary."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        if _SPEC in self.config.stash:
+            node.workerinput[_WORKER_INPUT] = self.config.stash[_RUN]
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        part = getattr(node, "workeroutput", {}).get(_WORKER_INPUT)
+        if part:
+            _tally(self.config).add_worker_part(part)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    config = session.config
+    tally = config.stash.get(_TALLY, None)
+    if tally is None:
+        return
+    if _is_worker(config):
+        config.workeroutput[_WORKER_INPUT] = tally.worker_part()  # type: ignore[attr-defined]
+        return
+    if tally.plan is not None:
+        session.exitstatus = 0 if _plan(config, tally)[1] else 1
+
+
+def _plan(config: pytest.Config, tally: RunTally) -> tuple[str, bool]:
+    from contract.conformance.ledger import Ledger
+    from contract.conformance.plan import Plan, plan_report
+
+    limit = config.getoption("juhe_budget")
+    if limit is None and tally.live:
+        limit = 0
+    status = None
+    if config.getoption("juhe_ledger"):
+        status = Ledger(config.getoption("juhe_ledger")).status(
+            day_cap=config.getoption("juhe_day_cap"), month_cap=config.getoption("juhe_month_cap")
+        )
+    plan = Plan(tuple(tally.plan or ()))
+    where = tally.spec.base_url or "the in-process mock"
+    note = "the tests ran against the in-process mock playing the target; their outcomes " \
+        "are the simulation's, not the target's"  # fmt: skip
+    text = plan_report(plan, target=where, limit=limit, ledger=status, grouped=True, note=note)
+    return text, plan.fits(limit, status)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("juhe_plan"):
+        return
+    simulated = pytest.mark.xfail(reason="juhe plan: answered by a simulation", strict=False)
+    for item in items:
+        if "juhe_target" in getattr(item, "fixturenames", ()):
+            item.add_marker(simulated)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[Any]:
+    report = yield
+    key = item.config.stash.get(_SECRET, None)
+    if key:
+        from .pytest_scrub import scrub_report
+
+        scrub_report(report, key)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[Any]:
+    report = yield
+    key = collector.config.stash.get(_SECRET, None)
+    if key:
+        from .pytest_scrub import scrub_report
+
+        scrub_report(report, key)
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -128,26 +318,36 @@ def juhe_target(request: pytest.FixtureRequest, pytestconfig: pytest.Config) -> 
     """The target of ``--juhe-target``, its requests kept within ``--juhe-budget``."""
     import requests
 
-    from contract.conformance.target import SUITE_KEY, JuheTarget
+    from contract.conformance.target import JuheTarget
 
     tally = _tally(pytestconfig)
     tally.used = True
     spec = tally.spec
+    key = _sent_key(pytestconfig, spec)
 
     def refused(exc: Exception) -> None:
         pytest.fail(f"juhe: {exc} [--juhe-budget {tally.budget.limit}]", pytrace=False)
 
-    mock: JuheMock | None = request.getfixturevalue("juhe_mock") if spec.kind == "mock" else None
+    simulated = tally.plan is not None and spec.kind != "mock"
+    mock: JuheMock | None = None
+    if spec.kind == "mock" or simulated:
+        mock = request.getfixturevalue("juhe_mock")
+    if simulated and mock is not None:  # the simulation refuses other keys, as live does
+        mock.scenario({"keys": {"allow": [key]}})
+    identity = spec.identity
     with requests.Session() as session:
         target: JuheTarget = JuheTarget(
             kind=spec.kind,
             base_url=mock.url if mock is not None else str(spec.base_url),
-            key=SUITE_KEY if spec.kind == "mock" else (_key(pytestconfig) or SUITE_KEY),
+            key=key,
             strict=spec.kind == "mock" or bool(pytestconfig.getoption("juhe_strict")),
             budget=tally.budget,
             session=session,
-            mock=mock,
+            mock=mock if spec.kind == "mock" else None,
             on_refused=refused,
+            tally=tally,
+            label=request.node.nodeid,
+            accepts_any_key=identity is not None and identity.mock and identity.accepts_any_key,
         )
         yield target
 
@@ -172,7 +372,43 @@ def load_canaries_option(config: pytest.Config) -> list[Canary] | None:
         raise pytest.UsageError(f"--juhe-canaries: {exc}") from None
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    tally = config.stash.get(_TALLY, None)
+    if tally is None or _is_worker(config):
+        return []
+    return [f"juhe: {line}" for line in _about(config, tally)]
+
+
+def _about(config: pytest.Config, tally: RunTally) -> list[str]:
+    from contract.transport import cleartext_warning
+
+    spec = tally.spec
+    lines = []
+    if spec.identity is not None:
+        lines.append(f"target {spec.base_url}: {spec.identity.why}")
+    if tally.live:
+        lines.append(f"seed {tally.seed} (--juhe-seed {tally.seed} gives the same inputs)")
+    warning = cleartext_warning(str(spec.base_url)) if spec.base_url and _key(config) else None
+    if warning and tally.plan is None:
+        lines.append(f"warning: {warning}")
+    return lines
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     tally = config.stash.get(_TALLY, None)
-    if tally is not None and tally.used:
-        terminalreporter.write_line(tally.summary())
+    if tally is None or _is_worker(config):
+        return
+    if tally.plan is not None:
+        for line in _plan(config, tally)[0].splitlines():
+            terminalreporter.write_line(line)
+        return
+    if not tally.used:
+        return
+    for line in _about(config, tally):
+        if line.startswith("warning:"):
+            terminalreporter.write_line(f"juhe: {line}")
+    terminalreporter.write_line(tally.summary())
+
+
+def _stderr(text: str) -> None:  # pragma: no cover - for debugging a plugin run by hand
+    print(text, file=sys.stderr)
