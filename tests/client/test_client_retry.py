@@ -38,7 +38,7 @@ def test_should_retry_only_234801_among_error_answers(code: int) -> None:
         "404",
         "garbled-answer",
         "unknown-code",
-    ],  # fmt: skip
+    ],
 )
 def test_should_retry_transport_faults_only_before_sending(
     error: JuheError, expected: bool
