@@ -137,9 +137,11 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(f"--{name.replace('_', '-')}: a budget cannot be negative")
     spec = spec.identified(_identity(config, spec)) if spec.kind != "mock" else spec
     if spec.kind == "live" and not key and not config.getoption("juhe_plan"):
-        why = spec.identity.why if spec.identity is not None else ""
+        given = config.getoption("juhe_target")
+        why = spec.identity.why if given != "live" and spec.identity is not None else ""
         raise pytest.UsageError(
-            f"--juhe-target {config.getoption('juhe_target')} ({why}) needs --juhe-key or JUHE_KEY"
+            f"--juhe-target {given} needs --juhe-key or JUHE_KEY"
+            + (f" (it is treated as live: {why})" if why else "")
         )
     config.stash[_SPEC] = spec
     _tally(config)

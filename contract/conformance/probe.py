@@ -228,12 +228,13 @@ class Probe:
         return {"none": None, "empty": "", "given": key, "wrong": WRONG_KEY}[self.key_kind]
 
     def may_bill(self, key: str | None) -> bool:
-        """Whether it carries ``key`` (and so reserves a unit of the budget)."""
-        return may_be_billed(self.key_for(key), real_key=key)
+        """Whether it carries ``key`` (and so reserves a unit of the budget); with no key
+        given, nothing can be billed to the caller."""
+        return bool(key) and may_be_billed(self.key_for(key), real_key=key)
 
     def billing(self, key: str | None) -> str:
         """``yes``, ``reserves`` or ``no`` (:func:`~contract.conformance.budget.billing`)."""
-        return billing(self.key_for(key), self.mobile, real_key=key)
+        return billing(self.key_for(key), self.mobile, real_key=key) if key else "no"
 
 
 def _hash_words(digest: str) -> str:

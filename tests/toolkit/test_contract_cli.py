@@ -125,11 +125,13 @@ def test_key_from_the_environment(
     _assert_clean(out, err)
 
 
-SYSTEM_ERROR_NO_RESULTCODE = {"reason": "错误的请求KEY", "result": None, "error_code": 10001}
+NO_ERROR_CODE = {"reason": "错误的请求KEY", "result": None}
 DRIFT = [
     ("success code 6", {"fault": "raw", "json": {"reason": "成功", "result": {
         "code": "6", "orderid": "J201901141703399055"}, "error_code": 0}}, "[enum]"),
-    ("no resultcode", {"fault": "raw", "json": SYSTEM_ERROR_NO_RESULTCODE}, "[required]"),
+    ("no error_code", {"fault": "raw", "json": NO_ERROR_CODE}, "[required]"),
+    ("text/html", {"fault": "raw", "content_type": "text/html", "text": json.dumps(
+        {"reason": "参数错误:x", "result": None, "error_code": 234802})}, "[content-type]"),
     ("unknown code", {"fault": "raw", "json": {"reason": "x", "result": None,
                                                "error_code": 234899}}, "[known-code]"),
     ("html 502", {"fault": "status", "status": 502}, "[http-status]"),
@@ -186,7 +188,7 @@ def test_a_key_the_server_echoes_is_scrubbed_in_every_spelling(
     echo = {"fault": "raw", "content_type": "application/json", "text": body}
     report = tmp_path / "r.json"
     with MockServer({**ALLOW_SECRET, "rules": [{"when": {"key": SECRET}, "then": echo}]}) as mock:
-        status, out, err = check(capsys, "--base-url", mock.url, "--budget", "0",
+        status, out, err = check(capsys, "--base-url", mock.url, "--budget", "1",
                                  "--report", str(report))  # fmt: skip
     assert status == 1
     text = report.read_text("utf-8")
@@ -208,10 +210,13 @@ def test_a_server_billing_a_keyless_call_is_seen(capsys: pytest.CaptureFixture[s
     # Not possible with juhe-mock (no key is always 10001); a raw rule fakes such a server.
     success = {"reason": "成功", "result": {"code": "3", "orderid": "J201901141703399055"},
                "error_code": 0}  # fmt: skip
-    with MockServer({"rules": [{"then": {"fault": "raw", "json": success}}]}) as mock:
+    # An allow-list, so that the wrong-key probe applies: the rule bills it anyway.
+    billing = {"keys": {"allow": ["x"]}, "rules": [{"then": {"fault": "raw", "json": success}}]}
+    with MockServer(billing) as mock:
         status, out, _ = check(capsys, "--base-url", mock.url, "--budget", "0")
     assert status == 1
-    assert "expected 10001, got 0" in out
+    assert "expected 10001, got 0 (a success, billed)" in out
+    assert "unknown to the catalogue" not in out  # 0 is the success code, not an unknown one
 
 
 USAGE = [
