@@ -156,7 +156,10 @@ def invalid_mobiles(
     # Lone surrogates are left out: no request can carry them (they have no UTF-8 form).
     sendable = st.characters(min_codepoint=0x80, exclude_categories=["Cs"])
     non_ascii = st.builds(_replace_one, sha256_hex(), st.integers(0, 63), sendable)
-    hashes = digests or (mobile_hashes() if numbers else sha256_hex().map(str.lower))
+    if digests is not None:
+        hashes = digests
+    else:
+        hashes = mobile_hashes() if numbers else sha256_hex().map(str.lower)
     full_width = hashes.map(lambda h: h.translate({ord(c): ord(c) + 0xFEE0 for c in _HEX_LOWER}))
     whitespace = st.text(" \t\r\n\u3000\xa0", min_size=1, max_size=8)
     kinds = [hex_wrong_length, non_hex, non_ascii, full_width, st.just(""), whitespace]

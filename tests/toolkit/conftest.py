@@ -11,9 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from ..served import ServedMock
+from ..standin import StandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -46,11 +48,23 @@ def write_scenario(tmp_path: Path, name: str, document: dict[str, Any]) -> Path:
 
 
 def run_pytest(
-    *args: str, cwd: Path = ROOT, timeout: float = 240
+    *args: str, cwd: Path = ROOT, timeout: float = 240, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """pytest in a subprocess of this interpreter (the plugin loads by its entry point)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUHE_", "PYTEST_"))}
+    """pytest in a subprocess of this interpreter (the plugin loads by its entry point);
+    ``env`` adds variables (``JUHE_KEY``) to the environment, which is otherwise free of
+    ``JUHE_*`` and ``PYTEST_*``."""
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("JUHE_", "PYTEST_"))},
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
+
+
+@pytest.fixture
+def stand_in() -> Iterator[StandIn]:
+    """A server on loopback that plays live (tests/standin.py), stopped after the test."""
+    with StandIn() as server:
+        yield server
