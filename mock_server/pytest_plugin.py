@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,7 +122,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if _distributed(config):
         config.pluginmanager.register(_XdistBridge(config), "juhe-xdist")
     options = ("juhe_budget", "juhe_ledger", "juhe_seed", "juhe_plan")
-    if config.getoption("juhe_target") == "mock" and not any(map(config.getoption, options)):
+    chosen = [config.getoption(o) for o in options]
+    if config.getoption("juhe_target") == "mock" and all(v in (None, False) for v in chosen):
         return  # the common case: nothing to check, nothing to import
     from contract.conformance.target import TargetSpec
 
@@ -391,7 +391,7 @@ def _about(config: pytest.Config, tally: RunTally) -> list[str]:
     if tally.live:
         lines.append(f"seed {tally.seed} (--juhe-seed {tally.seed} gives the same inputs)")
     warning = cleartext_warning(str(spec.base_url)) if spec.base_url and _key(config) else None
-    if warning and tally.plan is None:
+    if warning:
         lines.append(f"warning: {warning}")
     return lines
 
@@ -400,17 +400,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     tally = config.stash.get(_TALLY, None)
     if tally is None or _is_worker(config):
         return
-    if tally.plan is not None:
-        for line in _plan(config, tally)[0].splitlines():
-            terminalreporter.write_line(line)
-        return
-    if not tally.used:
-        return
     for line in _about(config, tally):
         if line.startswith("warning:"):
             terminalreporter.write_line(f"juhe: {line}")
-    terminalreporter.write_line(tally.summary())
-
-
-def _stderr(text: str) -> None:  # pragma: no cover - for debugging a plugin run by hand
-    print(text, file=sys.stderr)
+    if tally.plan is not None:
+        for line in _plan(config, tally)[0].splitlines():
+            terminalreporter.write_line(line)
+    elif tally.used:
+        terminalreporter.write_line(tally.summary())

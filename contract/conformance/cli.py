@@ -161,11 +161,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage_error(scrub(str(exc)))
     seed = new_seed() if args.seed is None else args.seed
     probes = standard_probes(canaries, seed)
-    if args.plan:
-        return _plan(args, probes, key, ledger)
     warning = cleartext_warning(args.base_url) if key else None
     if warning:
         print(f"juhe-contract: warning: {warning}", file=sys.stderr)
+    if args.plan:
+        return _plan(args, probes, key, ledger)
     budget = Budget(args.budget, key=key, ledger=ledger)
     with requests.Session() as session:
         identity = identify(session, args.base_url, timeout=min(args.timeout, 5.0))

@@ -35,7 +35,7 @@ def _write(tmp_path: Path, source: str) -> Path:
     return path
 
 
-ECHOING_TESTS = '''
+ECHOING_TESTS = """
 import logging
 import sys
 
@@ -61,7 +61,7 @@ def test_passes_but_printed_it(juhe_target):
 def test_hypothesis_reports_it(juhe_target, n):
     echoed = juhe_target.ask(mobile="c" * 64).body["reason"]
     assert echoed == "", echoed
-'''
+"""
 
 
 def test_an_echoed_key_reaches_no_output_and_no_file(tmp_path: Path) -> None:
@@ -89,9 +89,7 @@ def test_an_echoed_key_reaches_no_output_and_no_file(tmp_path: Path) -> None:
     assert re.search("Falsifying example|Failing test case", done.stdout)  # Hypothesis spoke
 
 
-def test_a_target_is_live_until_it_says_it_is_juhe_mock(
-    stand_in: StandIn, tmp_path: Path
-) -> None:
+def test_a_target_is_live_until_it_says_it_is_juhe_mock(stand_in: StandIn, tmp_path: Path) -> None:
     source = "def test_billable(juhe_target):\n    juhe_target.ask(mobile='a' * 64)\n"
     done = run_pytest(
         str(_write(tmp_path, source)), "--juhe-target", stand_in.url, cwd=tmp_path,
