@@ -104,14 +104,9 @@ print(billed)
 @pytest.mark.parametrize("shared", [False, True], ids=["ledger", "ledger-and-run-counts"])
 def test_concurrent_processes_never_pass_the_cap(tmp_path: Path, shared: bool) -> None:
     ledger, counts = tmp_path / "ledger.json", tmp_path / "run.json"
+    command = [sys.executable, "-c", _WRITER, str(ledger), str(counts) if shared else "-"]
     writers = [
-        subprocess.Popen(
-            [sys.executable, "-c", _WRITER, str(ledger), str(counts) if shared else "-"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            text=True,
-        )  # fmt: skip
-        for _ in range(4)
+        subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True) for _ in range(4)
     ]
     billed = [int(w.communicate(timeout=120)[0]) for w in writers]
     assert sum(billed) == 30  # 80 tries for 30 units: exactly the cap, none lost or doubled
