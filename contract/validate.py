@@ -45,8 +45,9 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from . import schemas
 from .bodies import error_body, success_body
-from .codes import ERROR_CODES, SUCCESS_CODE, SUCCESS_REASON, ErrorCode, ErrorKind
+from .codes import ERROR_CODES, SUCCESS_CODE, ErrorCode, ErrorKind
 from .keys import contains_key, scrub_key
+from .wording import reason_finding, short
 
 __all__ = ["Report", "Violation", "validate", "validate_report"]
 
@@ -170,11 +171,6 @@ def _json_type(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
-
-
 def _join(path: str, name: object) -> str:
     return f"{path}.{name}" if path else str(name)
 
@@ -221,7 +217,7 @@ class _Check:
         code = body["error_code"]
         # bool and float pass JSON Schema's "integer" or compare equal to ints; not on the wire.
         if type(code) is not int:
-            self.fail("error_code", "type", f"error_code must be an integer, not {_short(code)}")
+            self.fail("error_code", "type", f"error_code must be an integer, not {short(code)}")
             return None, False
         if code == SUCCESS_CODE:
             return None, True
@@ -271,17 +267,17 @@ class _Check:
         if path == "result" and keyword == "type":
             if kind == _SUCCESS:
                 shape = "an object when error_code is 0"
-                self.fail(path, "result-shape", f"result must be {shape}, not {_short(instance)}")
+                self.fail(path, "result-shape", f"result must be {shape}, not {short(instance)}")
             else:  # the error code is what a client acts on; the rest of an error is noise
                 self.lenient(
-                    path, "result-shape", f"result must be null on an error, not {_short(instance)}"
+                    path, "result-shape", f"result must be null on an error, not {short(instance)}"
                 )
             return
         if path == "result.orderid" and keyword == "pattern":
             self.lenient(
                 path,
                 "orderid-format",
-                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {_short(instance)}',
+                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {short(instance)}',
             )
             return
         if path == "resultcode" and keyword == "const":
@@ -289,7 +285,7 @@ class _Check:
             self.lenient(
                 path,
                 "resultcode-match",
-                f"resultcode must be {expected!r} for this error_code, not {_short(instance)}",
+                f"resultcode must be {expected!r} for this error_code, not {short(instance)}",
             )
             return
         if path == "resultcode":  # the legacy code: its type and values are only a warning
@@ -310,7 +306,7 @@ class _Check:
             self.lenient(
                 "resultcode",
                 "resultcode-match",
-                f"resultcode must be {entry.resultcode!r} for {entry.code}, not {_short(found)}",
+                f"resultcode must be {entry.resultcode!r} for {entry.code}, not {short(found)}",
             )
 
     def orderid(self, body: dict[Any, Any]) -> None:
@@ -327,7 +323,7 @@ class _Check:
             self.lenient(
                 field,
                 "orderid-format",
-                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {_short(orderid)}',
+                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {short(orderid)}',
             )
             return
         stamp, suffix = orderid[1:15], orderid[15:]
@@ -356,28 +352,11 @@ class _Check:
             return
         if not code_ok:
             return  # no catalogue entry to compare with
-        if self.reason is not None:
-            if text != self.reason:
-                self.lenient(
-                    "reason", "reason-text", f"reason must be {self.reason!r}, not {_short(text)}"
-                )
-            return
-        if _is_catalogue_reason(text, entry):
-            return
-        expected = SUCCESS_REASON if entry is None else entry.wire_reason()
-        if self.strict:
-            self.fail("reason", "reason-text", f"reason must be {expected!r}, not {_short(text)}")
-        elif entry is not None and text in entry.variants:
-            self.warn(
-                "reason", "reason-variant", f"{text!r} is a known live variant of {expected!r}"
-            )
-        elif entry is not None and _has_live_detail(text, entry):
-            return  # the documented words, the detail after another separator
-        else:
-            self.warn(
-                "reason",
-                "reason-wording",
-                f"unusual reason {_short(text)}; the catalogue says {expected!r}",
+        finding = reason_finding(text, entry, strict=self.strict, expected=self.reason)
+        if finding is not None:
+            how, rule, message = finding
+            {"fail": self.fail, "warn": self.warn, "lenient": self.lenient}[how](
+                "reason", rule, message
             )
 
     def key_echo(self, body: object, key: str) -> None:
@@ -407,25 +386,6 @@ class _Check:
                     "key-order",
                     f"keys in order {inner}, the wire has {_RESULT_KEY_ORDER}",
                 )
-
-
-def _is_catalogue_reason(text: str, entry: ErrorCode | None) -> bool:
-    """Whether ``text`` is the catalogue's own wire reason for the code."""
-    if entry is None:
-        return text == SUCCESS_REASON
-    if not entry.takes_detail:
-        return text == entry.reason
-    head = entry.reason + entry.detail_separator
-    return text.startswith(head) and bool(text[len(head) :].strip())
-
-
-def _has_live_detail(text: str, entry: ErrorCode) -> bool:
-    """For 234802/234804: the words followed by some detail, e.g. after a full-width colon."""
-    return (
-        entry.takes_detail
-        and text.startswith(entry.reason)
-        and bool(text[len(entry.reason) :].strip(" :：，,"))
-    )
 
 
 def _short_message(message: str) -> str:

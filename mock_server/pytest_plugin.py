@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 _TALLY: pytest.StashKey[RunTally] = pytest.StashKey()
 _SPEC: pytest.StashKey[TargetSpec] = pytest.StashKey()
-_SECRET: pytest.StashKey[str] = pytest.StashKey()
 _RUN: pytest.StashKey[dict[str, Any]] = pytest.StashKey()  # what workers are handed
 _WORKER_INPUT = "juhe_run"
 #: How long a reservation under pytest-xdist may wait for another worker's unit to return.
@@ -117,8 +116,11 @@ def _distributed(config: pytest.Config) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     key = _key(config)
-    if key:
-        config.stash[_SECRET] = key
+    if key:  # every report of the run is scrubbed of it (mock_server.pytest_scrub)
+        from . import pytest_scrub
+
+        config.stash[pytest_scrub.SECRET] = key
+        config.pluginmanager.register(pytest_scrub, "juhe-scrub")
     if _distributed(config):
         config.pluginmanager.register(_XdistBridge(config), "juhe-xdist")
     options = ("juhe_budget", "juhe_ledger", "juhe_seed", "juhe_plan")
@@ -267,28 +269,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "juhe_target" in getattr(item, "fixturenames", ()):
             item.add_marker(simulated)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[Any]:
-    report = yield
-    key = item.config.stash.get(_SECRET, None)
-    if key:
-        from .pytest_scrub import scrub_report
-
-        scrub_report(report, key)
-    return report
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_make_collect_report(collector: pytest.Collector) -> Iterator[Any]:
-    report = yield
-    key = collector.config.stash.get(_SECRET, None)
-    if key:
-        from .pytest_scrub import scrub_report
-
-        scrub_report(report, key)
-    return report
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,17 @@ Output that pytest does not capture (``-s``, live logging) never passes through 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Generator
 from typing import Any
+
+import pytest
 
 from contract.keys import scrub_key
 
-__all__ = ["scrub_report", "scrubbed"]
+__all__ = ["SECRET", "scrub_report", "scrubbed"]
+
+#: The key to scrub, in the run's stash (set by the ``juhe`` plugin with this module).
+SECRET: pytest.StashKey[str] = pytest.StashKey()
 
 
 def scrubbed(value: Any, key: str) -> Any:
@@ -57,3 +63,17 @@ def scrub_report(report: Any, key: str) -> None:
     properties = getattr(report, "user_properties", None)
     if properties:
         report.user_properties = [scrubbed(tuple(p), key) for p in properties]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Generator[None, Any, Any]:
+    report = yield
+    scrub_report(report, item.config.stash.get(SECRET, ""))
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Generator[None, Any, Any]:
+    report = yield
+    scrub_report(report, collector.config.stash.get(SECRET, ""))
+    return report
