@@ -8,20 +8,30 @@ proxies and the server's access log see it. Either way it never appears in a rep
 exception message or a log record of this process: logs name it by
 :func:`contract.key_fingerprint`, the first 8 hex digits of its sha256 (the mock's journal
 shows the same), and with GET urllib3's request-line records are rewritten
-(:mod:`client.redact`).
+(:mod:`client.redact`). The default base URL is ``https://``; a plain ``http://`` URL to a
+host other than loopback works but logs a warning, once per URL: the key would cross the
+network in clear text. An answer echoing the key is scrubbed before it is kept
+(``TenureResult.body``, ``JuheError.body``) or shown.
+
+A billed answer is never thrown away over harmless drift: a success whose ``code`` is a
+valid tenure code returns its :class:`TenureResult`, and whatever the tolerant contract
+check found is on ``result.warnings`` (logged once per kind of finding per client).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
 from typing import Literal
 
 import requests
+import urllib3
 
 from contract import BASE_URL, PATH, is_mobile_sha256, key_fingerprint, mobile_sha256, scrub_key
+from contract.transport import cleartext_warning
 
 from .errors import ConnectError, JuheError, RequestTimeout, TransportError
 from .models import TenureResult
@@ -36,6 +46,42 @@ logger = logging.getLogger(__name__)
 Timeout = float | tuple[float, float]
 Method = Literal["POST", "GET"]
 _METHODS = ("POST", "GET")
+_WARNED_URLS: set[str] = set()
+_WARNED_LOCK = threading.Lock()
+#: urllib3's faults that happen before a request leaves: safe to retry, nothing was sent.
+_BEFORE_SENDING = (
+    urllib3.exceptions.NewConnectionError,  # refused, no route, no such host
+    urllib3.exceptions.ConnectTimeoutError,
+    urllib3.exceptions.SSLError,  # the TLS handshake comes before the request
+    requests.ConnectTimeout,
+    requests.exceptions.SSLError,
+)
+
+
+def _never_sent(exc: BaseException) -> bool:
+    """Whether a ``requests`` fault happened before the request could leave the machine."""
+    seen: set[int] = set()
+    stack: list[object] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, _BEFORE_SENDING):
+            return True
+        stack += [getattr(item, "reason", None), item.__cause__, item.__context__, *item.args]
+    return False
+
+
+def _warn_cleartext(url: str) -> None:
+    warning = cleartext_warning(url)
+    if warning is None:
+        return
+    with _WARNED_LOCK:
+        if url in _WARNED_URLS:
+            return
+        _WARNED_URLS.add(url)
+    logger.warning("%s", warning)
 
 
 def hash_mobile(phone: str) -> str:
@@ -58,8 +104,10 @@ class TenureClient:
         (both in the query string, so the key reaches proxies and access logs; use it only
         where a gateway refuses POST).
     :param timeout: seconds for every request, or ``(connect, read)``.
-    :param max_retries: retries after the first attempt, for 234801 and faults before an
-        answer only; 0 turns retrying off.
+    :param max_retries: retries after the first attempt, for 234801 and faults before the
+        request was sent only; 0 turns retrying off.
+    :param retry_unsafe: also retry a read timeout, a gateway's 5xx and a connection cut
+        after the request was sent: each may have been billed, so a retry may bill twice.
     :param max_retry_time: no retry starts after this many seconds from the first attempt.
     :param backoff: the wait before the first retry (doubled each time, jittered).
     :param session: a session to use (for adapters, proxies, tests); it is not closed by
@@ -76,6 +124,7 @@ class TenureClient:
         method: Method = "POST",
         timeout: Timeout = (3.05, 10.0),
         max_retries: int = 2,
+        retry_unsafe: bool = False,
         max_retry_time: float = 30.0,
         backoff: float = 0.5,
         session: requests.Session | None = None,
@@ -93,11 +142,14 @@ class TenureClient:
         self._key = key
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url + PATH
+        _warn_cleartext(self.base_url)
         self.method: Method = method
         self.timeout = timeout
         self.retry_policy = RetryPolicy(
-            max_retries=max_retries, initial_delay=backoff, max_total_time=max_retry_time
-        )
+            max_retries=max_retries, initial_delay=backoff, max_total_time=max_retry_time,
+            retry_unsafe=retry_unsafe,
+        )  # fmt: skip
+        self._warned: set[tuple[str, str]] = set()
         self._owns_session = session is None
         self._session = session if session is not None else requests.Session()
         self._sleep = sleep
@@ -186,9 +238,13 @@ class TenureClient:
             else:
                 response = self._session.post(self.url, data=fields, timeout=self.timeout)
         except requests.Timeout as exc:
-            raise self._transport(RequestTimeout, "no answer within the timeout", exc) from None
+            sent = not _never_sent(exc)  # a connect timeout sent nothing, a read timeout did
+            what = "no answer within the timeout" if sent else "could not connect in time"
+            raise self._transport(RequestTimeout, what, exc, sent=sent) from None
         except requests.ConnectionError as exc:
-            raise self._transport(ConnectError, "could not connect", exc) from None
+            sent = not _never_sent(exc)  # cut mid-request: it may have reached the API
+            what = "the connection was cut" if sent else "could not connect"
+            raise self._transport(ConnectError, what, exc, sent=sent) from None
         except requests.RequestException as exc:
             # Redirect loops, broken chunked bodies...: something may have answered, so
             # the fault counts as answered and is never retried.
@@ -197,7 +253,20 @@ class TenureClient:
             content = response.content
             status = response.status_code
         logger.debug("HTTP %d, %d bytes", status, len(content))
-        return parse_response(status, content, digest, scrub=self._scrub)
+        result = parse_response(status, content, digest, scrub=self._scrub, key=self._key)
+        self._log_warnings(result)
+        return result
+
+    def _log_warnings(self, result: TenureResult) -> None:
+        new = [w for w in result.warnings if (w.field, w.rule) not in self._warned]
+        if not new:
+            return
+        self._warned.update((w.field, w.rule) for w in new)
+        logger.warning(
+            "a billed answer drifts from the contract (kept; see result.warnings): %s (key %s)",
+            "; ".join(str(w) for w in new),
+            self.key_fingerprint,
+        )
 
     def _transport(
         self,
@@ -205,11 +274,13 @@ class TenureClient:
         what: str,
         exc: requests.RequestException,
         answered: bool = False,
+        *,
+        sent: bool | None = None,
     ) -> TransportError:
         # Scrubbed in case a proxy or a redirect put the key somewhere a message repeats;
         # the requests exception is not chained, so nothing unscrubbed reaches a traceback.
         detail = self._scrub(f"{type(exc).__name__}: {exc}")
-        return cls(f"{what}: {detail}", answered=answered)
+        return cls(f"{what}: {detail}", answered=answered, sent=sent)
 
     def _scrub(self, text: str) -> str:
         return scrub_key(text, self._key)

@@ -151,10 +151,17 @@ class InvalidParameterError(JuheError):
 class TransportError(JuheError):
     """No usable answer: the request failed in transit or the answer was not the API's.
 
-    :param answered: whether an answer came back, or may have. A fault before any answer
-        (no connection, a timeout, a gateway's 5xx) may be retried; a garbled answer, or a
-        fault the client cannot place, may have been billed and is never retried.
+    :param answered: whether an answer came back. A garbled answer may have been billed
+        and is never retried.
+    :param sent: whether the request may have reached the API before the fault (a read
+        timeout, a gateway's 5xx, a connection cut mid-request): then it may have been
+        billed too, and is retried only when the caller opts in (``retry_unsafe``). Only a
+        fault before anything was sent (refused, no route, a connect timeout) is safe to
+        retry. Each class has its own default: a :class:`ConnectError` was not sent.
     """
+
+    #: Whether a fault of this class leaves the request possibly sent, unless told.
+    sent_by_default: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -164,9 +171,11 @@ class TransportError(JuheError):
         answered: bool = False,
         status: int | None = None,
         violations: Sequence[Violation] = (),
+        sent: bool | None = None,
     ) -> None:
         self.answered = answered
         self.status = status
+        self.sent = self.sent_by_default if sent is None else sent
         super().__init__(None, message, body, violations=violations)
 
     def _message(self) -> str:
@@ -174,19 +183,24 @@ class TransportError(JuheError):
 
     @property
     def retryable(self) -> bool:
-        return not self.answered
+        """Whether it is safe to retry: nothing came back and nothing can have been billed."""
+        return not self.answered and not self.sent
 
 
 class ConnectError(TransportError):
-    """The connection was refused or could not be made; nothing reached the API."""
+    """The connection was refused, could not be made, or was cut (``sent`` says whether the
+    request may have gone out before that)."""
+
+    sent_by_default = False
 
 
 class RequestTimeout(TransportError):
-    """No answer within the timeout."""
+    """No answer within the timeout (``sent`` False only for a connect timeout)."""
 
 
 class HTTPStatusError(TransportError):
-    """An HTTP status other than 200; a 5xx comes from a gateway, not from the API."""
+    """An HTTP status other than 200; a 5xx comes from a gateway, not from the API, after the
+    request was sent."""
 
 
 class InvalidResponseError(TransportError):

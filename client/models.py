@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from contract import TENURE_CODES
+from contract import TENURE_CODES, Violation
 from contract import TenureCode as CatalogueEntry
 
 __all__ = ["Tenure", "TenureResult"]
@@ -70,8 +70,11 @@ class TenureResult:
     """A billed answer: how long the number has been on the network.
 
     ``orderid`` is Juhe's serial number, an opaque string (its form varies between
-    products). ``body`` is the decoded answer as received, kept for audits and contract
-    checks; it takes no part in equality or the repr.
+    products; empty when the answer had none). ``body`` is the decoded answer as received
+    (the key scrubbed out of it), kept for audits and contract checks; it takes no part in
+    equality or the repr. ``warnings`` are what the tolerant contract check found in a
+    billed answer that was kept anyway (an orderid of another form, ``resultcode: "200"``,
+    other wording, ...): empty for an answer that keeps the contract to the letter.
     """
 
     code: Tenure
@@ -83,6 +86,7 @@ class TenureResult:
     months_up_to: int | None = field(init=False)
     reason: str = ""
     body: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    warnings: tuple[Violation, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
         # Derived from the code, stored so that repr() and dataclasses.asdict() show them.

@@ -1,9 +1,12 @@
 """When to retry and how long to wait: small pure functions, as in stripe-python.
 
-Only two things are retried: 234801 ("服务商网络异常，请重试", the API's own "retry"), and
-transport faults that happened before any answer came back (no connection, a timeout, a
-gateway's 5xx). Nothing else is: an answer with ``error_code`` 0 was billed, quota and key
-errors give the same answer again, and a garbled answer may have been billed too.
+Only two things are retried by default: 234801 ("服务商网络异常，请重试", the API's own
+"retry"), and transport faults before the request was sent (the connection refused or
+never made, a connect timeout). A fault after it was sent (a read timeout, a gateway's
+5xx, a connection cut mid-request) may have been billed, so retrying it is opt-in
+(``retry_unsafe=True``): it may bill twice. Nothing else is retried: an answer with
+``error_code`` 0 was billed, quota and key errors give the same answer again, and a
+garbled answer may have been billed too.
 
 Attempts are capped (``max_retries``) and so is the total time: a retry whose wait would
 end after ``max_total_time`` seconds from the first attempt is not made, so a call lasts at
@@ -30,12 +33,15 @@ class RetryPolicy:
     :param max_delay: the longest single wait, before jitter.
     :param max_total_time: no retry starts a wait that would end later than this many
         seconds after the first attempt began.
+    :param retry_unsafe: also retry faults after the request was sent (a read timeout, a
+        gateway's 5xx), which may have been billed: a retry may bill twice.
     """
 
     max_retries: int = 2
     initial_delay: float = 0.5
     max_delay: float = 8.0
     max_total_time: float = 30.0
+    retry_unsafe: bool = False
 
     def __post_init__(self) -> None:
         if self.max_retries < 0:
@@ -52,8 +58,11 @@ def should_retry(error: JuheError, retries_done: int, policy: RetryPolicy) -> bo
     if retries_done >= policy.max_retries:
         return False
     if isinstance(error, TransportError):
-        # An answer that came back but could not be used may have been billed.
-        return not error.answered
+        # An answer that came back but could not be used may have been billed; so may a
+        # request that was sent and never answered.
+        if error.answered:
+            return False
+        return policy.retry_unsafe or not error.sent
     return error.retryable
 
 

@@ -1,8 +1,11 @@
 """From an HTTP answer to a :class:`TenureResult` or an exception; no network here.
 
 The API answers HTTP 200 for every business answer, errors included, so the body decides.
-A body is judged leniently (``contract.validate(body, strict=False)``), as a live answer
-must be: its ``reason`` wording drifts, only ``error_code`` and the shape are stable.
+A body is judged leniently (``contract.validate_report(body, strict=False)``), as a live
+answer must be: its ``reason`` wording drifts, only ``error_code`` and the shape are
+stable. A success whose ``result.code`` is a tenure code is a billed answer and is always
+returned, with whatever the check found on ``TenureResult.warnings``. Given the ``key``
+the request carried, every text and the kept body are scrubbed of it.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from contract import SUCCESS_CODE, TENURE_CODES, validate
+from contract import SUCCESS_CODE, TENURE_CODES, validate_report
+from contract.keys import scrub_json, scrub_key
 
 from .errors import HTTPStatusError, InvalidResponseError, error_for
 from .models import Tenure, TenureResult
@@ -37,10 +41,13 @@ def parse_response(
     mobile_sha256: str,
     *,
     scrub: Callable[[str], str] = _unchanged,
+    key: str | None = None,
 ) -> TenureResult:
     """Judge one HTTP answer: its status, then its body.
 
-    :raises HTTPStatusError: for any status but 200; a 5xx counts as no answer at all.
+    :param key: the key the request carried: scrubbed from everything kept or raised.
+    :raises HTTPStatusError: for any status but 200; a 5xx counts as no answer at all, and
+        the request may have been billed (``sent``).
     :raises InvalidResponseError: for a body that is not JSON or breaks the contract.
     :raises JuheError: (a family subclass) for an error answer.
     """
@@ -48,20 +55,34 @@ def parse_response(
         raise HTTPStatusError(
             f"HTTP {status} instead of an API answer", answered=status < 500, status=status
         )
-    return parse_body(decode_body(content), mobile_sha256, scrub=scrub)
+    return parse_body(decode_body(content), mobile_sha256, scrub=scrub, key=key)
 
 
 def parse_body(
-    body: Any, mobile_sha256: str, *, scrub: Callable[[str], str] = _unchanged
+    body: Any,
+    mobile_sha256: str,
+    *,
+    scrub: Callable[[str], str] = _unchanged,
+    key: str | None = None,
 ) -> TenureResult:
     """A decoded body as a result, or the exception it stands for.
 
     :param scrub: applied to the ``reason`` before it goes into an exception, so that a
         server echoing the key cannot put it into a message.
+    :param key: the key sent: the kept body and every message are scrubbed of it, and an
+        answer echoing it gets a ``key-echo`` warning.
     """
     if not isinstance(body, Mapping):
         raise InvalidResponseError("the answer is not a JSON object", answered=True)
-    violations = validate(dict(body), strict=False)
+    report = validate_report(dict(body), strict=False, key=key)
+    violations = report.violations
+    if key:
+        original = scrub
+        body = scrub_json(dict(body), key)
+
+        def scrub(text: str) -> str:
+            return original(scrub_key(text, key))
+
     code = body.get("error_code")
     reason = body.get("reason")
     # An error answer is raised as one even if it breaks the contract somewhere else (an
@@ -69,20 +90,25 @@ def parse_body(
     if type(code) is int and code != SUCCESS_CODE and isinstance(reason, str):
         raise error_for(code, scrub(reason), body, violations=violations)
     result = body.get("result")
+    # A success with a valid tenure code was billed: it is returned whatever else drifted.
     if (
-        violations
-        or code != SUCCESS_CODE
-        or not isinstance(result, Mapping)
-        or result.get("code") not in TENURE_CODES
-        or not isinstance(result.get("orderid"), str)
+        type(code) is int
+        and code == SUCCESS_CODE
+        and isinstance(result, Mapping)
+        and isinstance(result.get("code"), str)
+        and result["code"] in TENURE_CODES
     ):
-        raise InvalidResponseError(
-            "the answer breaks the contract", body, answered=True, violations=violations
+        orderid = result.get("orderid")
+        if not isinstance(orderid, str):  # opaque: missing is "", another type its text
+            orderid = "" if orderid is None else str(orderid)
+        return TenureResult(
+            code=Tenure(result["code"]),
+            orderid=orderid,
+            mobile_sha256=mobile_sha256,
+            reason=reason if isinstance(reason, str) else "",
+            body=body,
+            warnings=(*violations, *report.warnings),
         )
-    return TenureResult(
-        code=Tenure(result["code"]),
-        orderid=result["orderid"],
-        mobile_sha256=mobile_sha256,
-        reason=reason if isinstance(reason, str) else "",
-        body=body,
+    raise InvalidResponseError(
+        "the answer breaks the contract", body, answered=True, violations=violations
     )

@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 __all__ = [
     "BASE_URL",
+    "BILLED_METHODS",
     "ENDPOINT",
     "ERROR_CODES",
     "PATH",
@@ -31,7 +32,8 @@ __all__ = [
     "tenure_code",
 ]
 
-BASE_URL = "http://apis.juhe.cn"
+#: HTTPS: the key is a secret and the vendor's hosts serve TLS (docs/wire.md).
+BASE_URL = "https://apis.juhe.cn"
 PATH = "/mobile_online_sha256_cucc/query"
 ENDPOINT = BASE_URL + PATH
 
@@ -39,9 +41,14 @@ SUCCESS_CODE = 0
 SUCCESS_REASON = "成功"
 
 
-def is_billed(error_code: int) -> bool:
-    """Whether an answer with this ``error_code`` is billed: only 0 is ("仅返回0时计费")."""
-    return error_code == SUCCESS_CODE
+#: The methods whose answer can be billed: a HEAD carries no answer back, so it never is.
+BILLED_METHODS = frozenset({"GET", "POST"})
+
+
+def is_billed(error_code: int, method: str = "GET") -> bool:
+    """Whether an answer with this ``error_code`` is billed: only 0 is ("仅返回0时计费"),
+    and only to a GET or a POST (:data:`BILLED_METHODS`)."""
+    return error_code == SUCCESS_CODE and method in BILLED_METHODS
 
 
 # --- tenure codes -----------------------------------------------------------------------

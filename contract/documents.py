@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from .bodies import error_body, success_body
-from .codes import ERROR_CODES, PATH, TENURE_CODES
+from .codes import BASE_URL, ERROR_CODES, PATH, TENURE_CODES
 from .magic import MAGIC_NUMBERS
 from .media import FORM_CONTENT_TYPE, JSON_CONTENT_TYPE, JSONP_CONTENT_TYPE
 from .schemas.build import SCHEMA_NAMES, build_schemas, dump_schema
@@ -117,7 +117,7 @@ def build_openapi() -> dict[str, Any]:
             "version": "2025-04-26",
             "description": description,
         },
-        "servers": [{"url": "http://apis.juhe.cn"}],
+        "servers": [{"url": BASE_URL}],  # HTTPS: the key never travels in clear
         "paths": {
             PATH: {
                 "get": {

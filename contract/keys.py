@@ -13,8 +13,16 @@ import functools
 import hashlib
 import json
 import re
+from typing import Any
 
-__all__ = ["KEY_PLACEHOLDER", "key_digest", "key_fingerprint", "scrub_key"]
+__all__ = [
+    "KEY_PLACEHOLDER",
+    "contains_key",
+    "key_digest",
+    "key_fingerprint",
+    "scrub_json",
+    "scrub_key",
+]
 
 #: What :func:`scrub_key` puts where the key was.
 KEY_PLACEHOLDER = "<key>"
@@ -46,6 +54,29 @@ def scrub_key(text: str, key: str) -> str:
     if not key:
         return text
     return _spellings(key).sub(KEY_PLACEHOLDER, text)
+
+
+def contains_key(text: str, key: str) -> bool:
+    """Whether ``text`` holds ``key`` in any spelling :func:`scrub_key` knows."""
+    return bool(key) and _spellings(key).search(text) is not None
+
+
+def scrub_json(value: Any, key: str) -> Any:
+    """A decoded JSON value with the key scrubbed from every string in it, names included.
+
+    For an answer kept as data (an exception's ``body``, a result's): a server that echoes
+    the key into ``result`` must not hand it to whoever logs that body. Other values are
+    returned as they are; nothing is copied when there is no key.
+    """
+    if not key:
+        return value
+    if isinstance(value, str):
+        return scrub_key(value, key)
+    if isinstance(value, dict):
+        return {scrub_json(k, key): scrub_json(v, key) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_json(v, key) for v in value]
+    return value
 
 
 @functools.lru_cache(maxsize=64)

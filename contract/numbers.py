@@ -9,7 +9,14 @@ from __future__ import annotations
 import hashlib
 import re
 
-__all__ = ["CUCC_PREFIXES", "is_mobile_sha256", "mobile_sha256", "normalize_mobile"]
+__all__ = [
+    "CUCC_PREFIXES",
+    "is_mobile_sha256",
+    "is_phone_number",
+    "mobile_sha256",
+    "normalize_mobile",
+    "random_digest",
+]
 
 #: China Unicom's mobile number segments (3-digit prefixes), public numbering-plan facts.
 CUCC_PREFIXES = (
@@ -51,3 +58,22 @@ def mobile_sha256(phone: str) -> str:
 def is_mobile_sha256(value: str) -> bool:
     """Whether ``value`` has the form the API accepts: 64 hex characters, either case."""
     return isinstance(value, str) and value.isascii() and _SHA256.fullmatch(value) is not None
+
+
+def is_phone_number(value: str) -> bool:
+    """Whether ``value`` reads as a mainland mobile number in some spelling."""
+    try:
+        normalize_mobile(value)
+    except ValueError:
+        return False
+    return True
+
+
+def random_digest(seed: int, n: int) -> str:
+    """The ``n``-th well-formed ``mobile`` of a run seeded with ``seed``: no one's number.
+
+    The sha256 of bytes drawn from the seed, never of a number: what a request to a live
+    target may carry, where every number's hash is a person (docs/live.md). The same seed
+    gives the same digests, so a run's printed seed reproduces its inputs.
+    """
+    return hashlib.sha256(f"juhe-run:{seed}:{n}".encode()).hexdigest()

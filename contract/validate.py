@@ -7,10 +7,17 @@ Two modes:
   catalogue's words to the letter (``"成功"``; the document's words; for 234802/234804 the
   words + ``":"`` + a non-empty detail), or exactly ``reason=`` when the caller says which
   custom text to expect.
-* **tolerant** (``strict=False``): a live answer. Unknown extra keys, other ``reason``
-  wording, another key order and orderids with extra trailing characters are *warnings*,
-  not violations: the live wording drifts, ``error_code`` and the shape do not
-  (docs/wire.md).
+* **tolerant** (``strict=False``): a live answer. It flags breakage, not wording or
+  harmless shape (docs/live.md). *Warnings*, not violations: unknown extra keys, another
+  key order, other ``reason`` wording (a full-width ``：``, a trailing space) or an empty
+  one; an orderid of another form (``JH…``, letters appended, an impossible date: it is
+  opaque) or none at all; ``resultcode`` on a success (older products send ``"200"``), on
+  a service error, as an integer, missing or mismatched; ``result`` not null on an error.
+  Still *violations*: ``error_code`` missing or not an integer, a code the catalogue does
+  not know, a success without ``result``, with ``result`` null or ``{}``, or with
+  ``result.code`` missing, not a string or outside the catalogue, a body that is not a
+  JSON object. (An HTTP status other than 200 and a content type that is not JSON are the
+  probe's to judge: ``contract.conformance.probe.judge``.)
 
 Both modes check the JSON Schema of the body's kind and what a schema cannot say: the
 ``orderid`` timestamp is a real date and time, ``error_code`` is an integer the catalogue
@@ -18,6 +25,10 @@ knows, ``resultcode`` appears exactly on system errors and matches ``error_code`
 ``reason`` is not blank. Key order differing from the wire's breaks strict mode (our mock
 renders the documented order, key for key) and is only a warning in tolerant mode: JSON
 objects are unordered, so no client may depend on it.
+
+Given the ``key`` that was sent, an answer that echoes it (some Juhe hosts put it into
+``result`` or ``reason`` on key errors) gets a ``key-echo`` finding (a warning in tolerant
+mode: a security problem, not a broken contract), and every message is scrubbed of it.
 
 ``validate`` returns the violations only; ``validate_report`` returns both lists. Neither
 ever raises: anything that is not a JSON object is a violation on field ``"$"``.
@@ -34,7 +45,9 @@ from jsonschema import Draft202012Validator, ValidationError
 
 from . import schemas
 from .bodies import error_body, success_body
-from .codes import ERROR_CODES, SUCCESS_CODE, SUCCESS_REASON, ErrorCode, ErrorKind
+from .codes import ERROR_CODES, SUCCESS_CODE, ErrorCode, ErrorKind
+from .keys import contains_key, scrub_key
+from .wording import reason_finding, short
 
 __all__ = ["Report", "Violation", "validate", "validate_report"]
 
@@ -58,6 +71,8 @@ _RESULT_KEY_ORDER = list(success_body("1", "J201901141703399055")["result"])
 _STRICT_ORDERID_DIGITS = 4
 _MAX_SHOWN = 80
 _ORDERID = re.compile(r"J[0-9]{18}[0-9A-Za-z]*")
+#: Fields a tolerant check lets go missing with a warning.
+_HARMLESS_IF_MISSING = frozenset({"result.orderid", "resultcode"})
 
 
 @dataclass(frozen=True)
@@ -69,7 +84,7 @@ class Violation:
         or one of ``"unknown-key"``, ``"known-code"``, ``"result-shape"``,
         ``"orderid-format"``, ``"orderid-date"``, ``"resultcode-match"``,
         ``"resultcode-absent"``, ``"non-empty"``, ``"reason-text"``, ``"reason-variant"``,
-        ``"reason-wording"``, ``"key-order"``, ``"unvalidatable"``.
+        ``"reason-wording"``, ``"key-order"``, ``"key-echo"``, ``"unvalidatable"``.
     :param message: what is wrong, for a person.
     """
 
@@ -94,26 +109,54 @@ class Report:
         return not self.violations
 
 
-def validate(body: object, *, strict: bool = True, reason: str | None = None) -> list[Violation]:
+def validate(
+    body: object, *, strict: bool = True, reason: str | None = None, key: str | None = None
+) -> list[Violation]:
     """The contract violations of an answer body (a parsed JSON value); empty when valid.
 
     :param strict: True for our own mock (exact shapes and catalogue reasons); False for a
-        live answer, where extra keys and other wording are only warnings.
+        live answer, where harmless shape and other wording are only warnings.
     :param reason: the exact ``reason`` text to expect instead of the catalogue's.
+    :param key: the key the request carried: an answer echoing it is flagged, and no
+        message repeats it.
     """
-    return list(validate_report(body, strict=strict, reason=reason).violations)
+    return list(validate_report(body, strict=strict, reason=reason, key=key).violations)
 
 
-def validate_report(body: object, *, strict: bool = True, reason: str | None = None) -> Report:
+def validate_report(
+    body: object, *, strict: bool = True, reason: str | None = None, key: str | None = None
+) -> Report:
     """Violations and warnings of an answer body; see ``validate``. Never raises."""
     check = _Check(strict, reason)
     try:
         check.run(body)
+        if key:
+            check.key_echo(body, key)
     except Exception as exc:  # a validator must answer, whatever it is given
         check.violations.append(
             Violation("$", "unvalidatable", f"the body could not be checked ({type(exc).__name__})")
         )
-    return Report(_unique(check.violations), _unique(check.warnings))
+    violations, warnings = _unique(check.violations), _unique(check.warnings)
+    if key:
+        violations, warnings = _scrubbed(violations, key), _scrubbed(warnings, key)
+    return Report(violations, warnings)
+
+
+def _scrubbed(found: tuple[Violation, ...], key: str) -> tuple[Violation, ...]:
+    return tuple(
+        Violation(scrub_key(v.field, key), v.rule, scrub_key(v.message, key)) for v in found
+    )
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a decoded JSON value, keys included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 def _unique(found: list[Violation]) -> tuple[Violation, ...]:
@@ -126,11 +169,6 @@ def _json_type(value: object) -> str:
     if type(value) in (int, float):
         return "number"
     return names.get(type(value), type(value).__name__)
-
-
-def _short(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= _MAX_SHOWN else text[: _MAX_SHOWN - 3] + "..."
 
 
 def _join(path: str, name: object) -> str:
@@ -179,7 +217,7 @@ class _Check:
         code = body["error_code"]
         # bool and float pass JSON Schema's "integer" or compare equal to ints; not on the wire.
         if type(code) is not int:
-            self.fail("error_code", "type", f"error_code must be an integer, not {_short(code)}")
+            self.fail("error_code", "type", f"error_code must be an integer, not {short(code)}")
             return None, False
         if code == SUCCESS_CODE:
             return None, True
@@ -206,7 +244,10 @@ class _Check:
         if keyword == "required":
             for name in error.validator_value:
                 if isinstance(instance, dict) and name not in instance:
-                    self.fail(_join(path, name), "required", f"{_join(path, name)} is missing")
+                    field = _join(path, name)
+                    # An opaque orderid and the legacy resultcode: nothing a client acts on.
+                    report = self.lenient if field in _HARMLESS_IF_MISSING else self.fail
+                    report(field, "required", f"{field} is missing")
             return
         if keyword == "additionalProperties":
             known = error.schema.get("properties", {}) if isinstance(error.schema, dict) else {}
@@ -215,7 +256,7 @@ class _Check:
                     continue
                 field = _join(path, name)
                 if field == "resultcode":
-                    self.fail(
+                    self.lenient(
                         field, "resultcode-absent", f"resultcode is only on system errors ({kind})"
                     )
                 else:
@@ -224,36 +265,48 @@ class _Check:
         if path == "error_code" and not code_ok:
             return  # already reported by error_code(), with a clearer message
         if path == "result" and keyword == "type":
-            shape = "an object when error_code is 0" if kind == _SUCCESS else "null on an error"
-            self.fail(path, "result-shape", f"result must be {shape}, not {_short(instance)}")
+            if kind == _SUCCESS:
+                shape = "an object when error_code is 0"
+                self.fail(path, "result-shape", f"result must be {shape}, not {short(instance)}")
+            else:  # the error code is what a client acts on; the rest of an error is noise
+                self.lenient(
+                    path, "result-shape", f"result must be null on an error, not {short(instance)}"
+                )
             return
         if path == "result.orderid" and keyword == "pattern":
-            self.fail(
+            self.lenient(
                 path,
                 "orderid-format",
-                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {_short(instance)}',
+                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {short(instance)}',
             )
             return
         if path == "resultcode" and keyword == "const":
             expected = error.validator_value
-            self.fail(
+            self.lenient(
                 path,
                 "resultcode-match",
-                f"resultcode must be {expected!r} for this error_code, not {_short(instance)}",
+                f"resultcode must be {expected!r} for this error_code, not {short(instance)}",
             )
             return
+        if path == "resultcode":  # the legacy code: its type and values are only a warning
+            if keyword == "type":
+                message = f"resultcode must be a string, not {_json_type(instance)}"
+            else:
+                message = _short_message(error.message)
+            self.lenient(path, keyword, message)
+            return
         if path == "reason" and keyword == "minLength":
-            self.fail(path, "non-empty", "reason must not be empty")
+            self.lenient(path, "non-empty", "reason must not be empty")
             return
         self.fail(path or "$", keyword, _short_message(error.message))
 
     def resultcode(self, body: dict[Any, Any], entry: ErrorCode) -> None:
         found = body.get("resultcode")
         if isinstance(found, str) and found != entry.resultcode:
-            self.fail(
+            self.lenient(
                 "resultcode",
                 "resultcode-match",
-                f"resultcode must be {entry.resultcode!r} for {entry.code}, not {_short(found)}",
+                f"resultcode must be {entry.resultcode!r} for {entry.code}, not {short(found)}",
             )
 
     def orderid(self, body: dict[Any, Any]) -> None:
@@ -267,10 +320,10 @@ class _Check:
         if _ORDERID.fullmatch(orderid) is None:
             # Usually the schema's pattern said so already; Python's "$" also lets a
             # trailing newline through, which the wire must not carry.
-            self.fail(
+            self.lenient(
                 field,
                 "orderid-format",
-                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {_short(orderid)}',
+                f'orderid must be "J" + yyyyMMddHHmmss + digits, not {short(orderid)}',
             )
             return
         stamp, suffix = orderid[1:15], orderid[15:]
@@ -280,7 +333,9 @@ class _Check:
                 int(stamp[8:10]), int(stamp[10:12]), int(stamp[12:14]),
             )  # fmt: skip
         except ValueError:
-            self.fail(field, "orderid-date", f"orderid timestamp {stamp} is not a real date/time")
+            self.lenient(
+                field, "orderid-date", f"orderid timestamp {stamp} is not a real date/time"
+            )
         if not (len(suffix) == _STRICT_ORDERID_DIGITS and suffix.isdigit()):
             self.lenient(
                 field,
@@ -293,33 +348,29 @@ class _Check:
         if not isinstance(text, str) or not text:
             return  # missing, wrong type or empty: the schema named it
         if not text.strip():
-            self.fail("reason", "non-empty", "reason must not be blank")
+            self.lenient("reason", "non-empty", "reason must not be blank")
             return
         if not code_ok:
             return  # no catalogue entry to compare with
-        if self.reason is not None:
-            if text != self.reason:
+        finding = reason_finding(text, entry, strict=self.strict, expected=self.reason)
+        if finding is not None:
+            how, rule, message = finding
+            {"fail": self.fail, "warn": self.warn, "lenient": self.lenient}[how](
+                "reason", rule, message
+            )
+
+    def key_echo(self, body: object, key: str) -> None:
+        """The key sent, echoed back in ``result`` or ``reason``: a leak waiting to happen."""
+        if not isinstance(body, dict):
+            return
+        for field in ("result", "reason"):
+            if any(contains_key(text, key) for text in _strings(body.get(field))):
                 self.lenient(
-                    "reason", "reason-text", f"reason must be {self.reason!r}, not {_short(text)}"
+                    field,
+                    "key-echo",
+                    f"{field} echoes the API key (shown as <key>): anything that prints this "
+                    "answer leaks the key",
                 )
-            return
-        if _is_catalogue_reason(text, entry):
-            return
-        expected = SUCCESS_REASON if entry is None else entry.wire_reason()
-        if self.strict:
-            self.fail("reason", "reason-text", f"reason must be {expected!r}, not {_short(text)}")
-        elif entry is not None and text in entry.variants:
-            self.warn(
-                "reason", "reason-variant", f"{text!r} is a known live variant of {expected!r}"
-            )
-        elif entry is not None and _has_live_detail(text, entry):
-            return  # the documented words, the detail after another separator
-        else:
-            self.warn(
-                "reason",
-                "reason-wording",
-                f"unusual reason {_short(text)}; the catalogue says {expected!r}",
-            )
 
     def key_order(self, body: dict[Any, Any], kind: str) -> None:
         order = _KEY_ORDER[kind]
@@ -335,25 +386,6 @@ class _Check:
                     "key-order",
                     f"keys in order {inner}, the wire has {_RESULT_KEY_ORDER}",
                 )
-
-
-def _is_catalogue_reason(text: str, entry: ErrorCode | None) -> bool:
-    """Whether ``text`` is the catalogue's own wire reason for the code."""
-    if entry is None:
-        return text == SUCCESS_REASON
-    if not entry.takes_detail:
-        return text == entry.reason
-    head = entry.reason + entry.detail_separator
-    return text.startswith(head) and bool(text[len(head) :].strip())
-
-
-def _has_live_detail(text: str, entry: ErrorCode) -> bool:
-    """For 234802/234804: the words followed by some detail, e.g. after a full-width colon."""
-    return (
-        entry.takes_detail
-        and text.startswith(entry.reason)
-        and bool(text[len(entry.reason) :].strip(" :：，,"))
-    )
 
 
 def _short_message(message: str) -> str:

@@ -2,7 +2,7 @@
 
 The order of the steps is part of the contract (docs/wire.md): the key is judged first.
 
-1. no key, or an empty one → 10001 (the key is judged before anything else);
+1. no key, an empty one or one of only whitespace → 10001 (the key is judged first);
 2. the scenario's rules, in order; the first that matches and has an answer decides
    (rules that only add latency or damage the answer let later steps decide it);
 3. the platform models: banned IP 10008, unknown source 10007, per-IP rate 10011, key
@@ -12,10 +12,12 @@ The order of the steps is part of the contract (docs/wire.md): the key is judged
 5. random internal errors 10014 (seeded);
 6. magic numbers (``contract.magic``);
 7. the default: a tenure code drawn from the hash and the seed, or 234803;
-8. any success then takes one unit of the key's quota (then 10012, or 10013 for a trial
-   key). The engine only names the claim (:attr:`Decision.quota`): the unit is taken by
-   the store's ``settle`` in the same atomic step that bills and journals the request
-   (``web/answer.py``), so that a worker killed mid-request leaves them agreeing.
+8. any success to a GET or POST then takes one unit of the key's quota for the current
+   window (a Beijing day unless the scenario says otherwise; then 10012, or 10013 for a
+   trial key); a HEAD is never billed and takes no quota. The engine only names the claim
+   (:attr:`Decision.quota`): the unit is taken by the store's ``settle`` in the same atomic
+   step that bills and journals the request (``web/answer.py``), so that a worker killed
+   mid-request leaves them agreeing.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from contract import MAGIC_BY_HASH, PATH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
+from contract.codes import BILLED_METHODS
 from contract.keys import key_digest, key_fingerprint
 
 from .scenario.model import Fault, Outcome, Rule, Scenario, unit_interval
@@ -83,11 +86,13 @@ class Decision:
     mobile_hash: str | None = None
     #: The quota unit this success still needs (taken by ``Store.settle``), if any.
     quota: QuotaClaim | None = None
+    method_bills: bool = True  # False for a HEAD: no answer goes back, nothing is billed
 
     @property
     def billable(self) -> bool:
-        """Whether the vendor bills it: a success, unless a fault replaced the answer."""
-        return self.error_code == SUCCESS_CODE
+        """Whether the vendor bills it: a success to a GET or POST, unless a fault replaced
+        the answer."""
+        return self.error_code == SUCCESS_CODE and self.method_bills
 
     def quota_refused(self) -> Decision:
         """This decision when the key's quota is used up: 10012 (10013 for a trial key)."""
@@ -128,7 +133,7 @@ class Engine:
         key = call.key
         mobile = call.mobile
         mobile_hash = mobile.lower() if mobile and is_mobile_sha256(mobile) else None
-        if not key:
+        if not key or not key.strip():
             return Decision(10001, step="validation", mobile_hash=mobile_hash)
         key_fp = key_fingerprint(key)
         now = self.clock()
@@ -145,10 +150,10 @@ class Engine:
                 fault = outcome.fault
             if outcome.is_answer:
                 return self._finish(
-                    outcome, rule.name, "rule", key, key_fp, mobile_hash, fault, latency
+                    outcome, rule.name, "rule", call, key_fp, mobile_hash, fault, latency, now
                 )
         answer, step = self._answer(call, key, mobile_hash, now)
-        return self._finish(answer, None, step, key, key_fp, mobile_hash, fault, latency)
+        return self._finish(answer, None, step, call, key_fp, mobile_hash, fault, latency, now)
 
     # --- rules --------------------------------------------------------------------------
 
@@ -232,28 +237,34 @@ class Engine:
         outcome: Outcome,
         rule: str | None,
         step: str,
-        key: str,
+        call: Call,
         key_fp: str,
         mobile_hash: str | None,
         fault: Fault | None,
         latency: tuple[float, float] | None,
+        now: float,
     ) -> Decision:
         delay = 0.0
         if latency is not None:
             low, high = latency
             delay = low if low == high else self._latency_rng.uniform(low, high)
         replaced = fault is not None and fault.kind.replaces_answer
+        bills = call.method in BILLED_METHODS
         if replaced:
             return Decision(
                 None, fault=fault, latency=delay, rule=rule, step=step,
-                key_fp=key_fp, mobile_hash=mobile_hash,
+                key_fp=key_fp, mobile_hash=mobile_hash, method_bills=bills,
             )  # fmt: skip
         claim = None
-        if outcome.tenure is not None:
-            quota, trial = self.scenario.platform.quota_for(key)
+        key = call.key or ""
+        platform = self.scenario.platform
+        if outcome.tenure is not None and bills:
+            quota, trial = platform.quota_for(key)
             if quota is not None:
-                # Keyed by the whole digest: two keys may share a (display) fingerprint.
-                claim = QuotaClaim(f"quota:{key_digest(key)}", quota, 10013 if trial else 10012)
+                # Keyed by the whole digest (two keys may share a display fingerprint) and
+                # by the window: a daily quota starts afresh at midnight, Beijing time.
+                held = f"quota:{key_digest(key)}:{platform.quota_window_index(now)}"
+                claim = QuotaClaim(held, quota, 10013 if trial else 10012)
         return Decision(
             error_code=outcome.error if outcome.error is not None else SUCCESS_CODE,
             tenure=outcome.tenure,
@@ -266,4 +277,5 @@ class Engine:
             key_fp=key_fp,
             mobile_hash=mobile_hash,
             quota=claim,
+            method_bills=bills,
         )

@@ -4,16 +4,24 @@
 
     juhe-contract check --base-url https://apis.juhe.cn --budget 3 \\
         [--key KEY | JUHE_KEY=...] [--canaries FILE | JUHE_CANARIES=...] \\
+        [--ledger FILE [--day-cap N] [--month-cap N]] [--seed N] [--plan] \\
         [--report report.json] [--junit junit.xml] [--strict]
 
-Sends the free probes (no key, a wrong key, malformed ``mobile`` values: never billed),
-then, budget permitting, the ones that might be billed (a random well-formed hash, each
-canary), each reserving one unit of ``--budget`` before it is sent. Prints a table of
-probes, the codes seen and never seen, and the billed calls spent.
+Sends the probes without the key first (no key, an empty key, a wrong key: never billed
+to you), then those with it. Every probe that carries the key reserves one unit of
+``--budget`` (and of the ledger's caps) before it is sent and gets it back when the
+answer is free: so ``--budget 0`` sends nothing with your key, and ``--budget 1`` also
+sends the keyed probes that should be free (malformed ``mobile`` values) one after
+another. A target is live until its ``/__admin/health`` says it is juhe-mock; against a
+juhe-mock that accepts every key, the wrong-key probe is not applicable. ``--plan``
+sends nothing and lists what a run would send. Prints a table of probes, the codes seen
+and never seen, and the billed calls spent.
 
-Exit status: 0 every answer keeps the contract; 1 drift (a contract violation, an HTTP
-status other than 200, a code the catalogue does not know, an unexpected code, or no
-answer at all); 2 a usage problem (bad arguments, an unreadable or invalid canaries file).
+Exit status: 0 every answer keeps the contract (``--plan``: it fits the budget); 1 drift
+(a contract violation, an HTTP status other than 200, a content type that is not JSON, a
+code the catalogue does not know, an unexpected code, or no answer at all; ``--plan``: it
+needs more than the budget); 2 a usage problem (bad arguments, an unreadable or invalid
+canaries or ledger file).
 """
 
 from __future__ import annotations
@@ -28,11 +36,16 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ..errors import DocumentError
 from ..keys import scrub_key
+from ..transport import cleartext_warning
 from ..version import version_line
 from .budget import Budget
-from .canaries import Canary, CanaryError, canaries_from_env, load_canaries
-from .probe import Answer, Probe, run_probes, send, standard_probes
+from .canaries import Canary, canaries_from_env, load_canaries
+from .identify import identify
+from .ledger import Ledger
+from .plan import Plan, PlannedRequest, plan_report
+from .probe import Answer, Probe, new_seed, run_probes, send, standard_probes
 from .report import json_report, junit_xml, text_report
 
 __all__ = ["main"]
@@ -40,7 +53,7 @@ __all__ = ["main"]
 EXIT_CONFORM, EXIT_DRIFT, EXIT_USAGE = 0, 1, 2
 
 
-def _budget(text: str) -> int:
+def _count(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -48,6 +61,16 @@ def _budget(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError("a budget cannot be negative")
     return value
+
+
+_budget = _count
+
+_BUDGET_HELP = (
+    "the most billable calls this run may make. Every probe that carries your key reserves "
+    "a unit before it is sent and gets it back when the answer is free: --budget 0 sends "
+    "only the probes without your key (no key, an empty key, a wrong key); --budget 1 also "
+    "sends the keyed probes that should be free (a malformed mobile), one after another"
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,11 +84,24 @@ def _parser() -> argparse.ArgumentParser:
         "--base-url", required=True, help="scheme and host, e.g. https://apis.juhe.cn"
     )
     check.add_argument("--key", help="the API key (better: the JUHE_KEY environment variable)")
-    check.add_argument(
-        "--budget", required=True, type=_budget,
-        help="the most billable calls this run may make (0: only probes never billed)",
-    )  # fmt: skip
+    check.add_argument("--budget", required=True, type=_count, help=_BUDGET_HELP)
     check.add_argument("--canaries", help="a JSON file of known answers (or JUHE_CANARIES)")
+    check.add_argument(
+        "--ledger", metavar="FILE",
+        help="a spend ledger kept across runs (JSON; docs/live.md): caps per Beijing day "
+        "and month, shared safely with other runs and the pytest plugin",
+    )  # fmt: skip
+    check.add_argument("--day-cap", type=_count, metavar="N", help="the ledger's daily cap")
+    check.add_argument("--month-cap", type=_count, metavar="N", help="the ledger's monthly cap")
+    check.add_argument(
+        "--seed", type=_count, metavar="N",
+        help="the seed of the random hashes sent (default: a new one, printed)",
+    )  # fmt: skip
+    check.add_argument(
+        "--plan", action="store_true",
+        help="send nothing: list every request a run would make and what it can cost; "
+        "exit 1 when that needs more than the budget (or the ledger's caps leave)",
+    )  # fmt: skip
     check.add_argument("--report", help="write a JSON report here")
     check.add_argument("--junit", help="write a JUnit XML report here")
     check.add_argument(
@@ -88,6 +124,23 @@ def _usage_error(message: str) -> int:
     return EXIT_USAGE
 
 
+def _plan(
+    args: argparse.Namespace, probes: list[Probe], key: str | None, ledger: Ledger | None
+) -> int:
+    planned = Plan(
+        tuple(
+            PlannedRequest(p.name, p.key_kind, p.method, p.billing(key or "<key>"))
+            for p in probes
+            if key or p.key_kind != "given"
+        )
+    )
+    status = ledger.status(day_cap=args.day_cap, month_cap=args.month_cap) if ledger else None
+    note = "planned as live: a plan does not ask the target who it is"
+    print(plan_report(planned, target=args.base_url, limit=args.budget, ledger=status, note=note),
+          end="")  # fmt: skip
+    return EXIT_CONFORM if planned.fits(args.budget, status) else EXIT_DRIFT
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     key = args.key or os.environ.get("JUHE_KEY") or None
@@ -102,11 +155,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage_error("--timeout: must be above 0")
     try:
         canaries = _canaries(args.canaries)
-    except CanaryError as exc:
-        return _usage_error(str(exc))
-    budget = Budget(args.budget)
-    probes = standard_probes(canaries)
+        ledger = None
+        if args.ledger:
+            caps = {} if args.plan else {"day_cap": args.day_cap, "month_cap": args.month_cap}
+            ledger = Ledger(args.ledger, **caps)
+    except DocumentError as exc:
+        return _usage_error(scrub(str(exc)))
+    seed = new_seed() if args.seed is None else args.seed
+    probes = standard_probes(canaries, seed)
+    warning = cleartext_warning(args.base_url) if key else None
+    if warning:
+        print(f"juhe-contract: warning: {warning}", file=sys.stderr)
+    if args.plan:
+        return _plan(args, probes, key, ledger)
+    budget = Budget(args.budget, key=key, ledger=ledger)
     with requests.Session() as session:
+        identity = identify(session, args.base_url, timeout=min(args.timeout, 5.0))
 
         def send_one(probe: Probe) -> Answer:
             return send(
@@ -114,12 +178,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 budget=budget, method=probe.method, timeout=args.timeout,
             )  # fmt: skip
 
-        run = run_probes(probes, send_one, key=key, strict=args.strict)
+        run = run_probes(
+            probes, send_one, key=key, strict=args.strict,
+            accepts_any_key=identity.mock and identity.accepts_any_key,
+        )  # fmt: skip
     usage = budget.usage()
-    print(text_report(run, base_url=args.base_url, usage=usage, scrub=scrub), end="")
+    about = {"target": identity.why, "seed": seed}
+    print(text_report(run, base_url=args.base_url, usage=usage, scrub=scrub, about=about), end="")
     try:
         if args.report:
-            report = json_report(run, base_url=args.base_url, usage=usage, scrub=scrub)
+            report = json_report(run, base_url=args.base_url, usage=usage, scrub=scrub,
+                                 about={**about, "identity": identity.as_dict()})  # fmt: skip
             text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
             Path(args.report).write_text(text, encoding="utf-8")
         if args.junit:

@@ -6,6 +6,10 @@ billed reserves a unit first); :func:`judge` says whether the answer keeps the c
 :func:`standard_probes` is the fixed set ``juhe-contract check`` runs; :func:`run_probes`
 runs a list and gathers what was seen. The key is never stored in a probe or an answer:
 a probe says only *which* key it sends (none, empty, the given one, a wrong one).
+
+The well-formed hashes the probes send are digests of random bytes drawn from the run's
+seed (:func:`random_hash`): no one's number, so no probe looks a person up, and the seed
+printed in the report reproduces them.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from typing import Any
 import requests
 
 from ..codes import ERROR_CODES, PATH, SUCCESS_CODE
+from ..numbers import random_digest
 from ..validate import validate_report
-from .budget import Budget, BudgetExceeded, may_be_billed
+from .budget import Budget, BudgetExceeded, billing, may_be_billed
 from .canaries import Canary
 
 __all__ = [
@@ -30,7 +35,9 @@ __all__ = [
     "Probe",
     "ProbeResult",
     "Verdict",
+    "is_json_media",
     "judge",
+    "new_seed",
     "random_hash",
     "run_probes",
     "send",
@@ -41,6 +48,8 @@ __all__ = [
 WRONG_KEY = "juhe-contract-not-a-key!"
 #: Which key a probe sends: none at all, an empty one, the caller's, or one that cannot be valid.
 KEY_KINDS = ("none", "empty", "given", "wrong")
+#: Why a wrong-key probe is moot against a juhe-mock that says it accepts every key.
+NOT_APPLICABLE_ANY_KEY = "the target accepts every key"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class Answer:
     is_json: bool = False
     problem: str | None = None  # why there is no answer (the exception's class only)
     billed: bool | None = None
+    replayed: bool = False  # answered from the run's record: the same request asked before
 
     @property
     def error_code(self) -> Any:
@@ -129,6 +139,12 @@ class Verdict:
         return not self.problems
 
 
+def is_json_media(content_type: str) -> bool:
+    """Whether a Content-Type names JSON (``application/json``, ``text/json``, ``…+json``)."""
+    media = content_type.split(";")[0].strip().lower()
+    return media in ("application/json", "text/json") or media.endswith("+json")
+
+
 def judge(
     answer: Answer,
     *,
@@ -136,12 +152,14 @@ def judge(
     tenures: Sequence[str] | None = None,
     strict: bool = False,
     reason: str | None = None,
+    key: str | None = None,
 ) -> Verdict:
     """Does ``answer`` keep the contract and answer one of ``codes`` (and ``tenures``)?
 
     Every problem names its rule in brackets, as :class:`contract.Violation` does:
-    ``[http-status]``, ``[json]``, ``[expected-code]``, ``[expected-tenure]`` or the
-    validator's own (``result.code: ... [enum]``).
+    ``[http-status]``, ``[content-type]``, ``[json]``, ``[expected-code]``,
+    ``[expected-tenure]`` or the validator's own (``result.code: ... [enum]``). Given the
+    ``key`` sent, an answer echoing it is flagged and no text repeats it.
     """
     expected = sorted(set(codes))
     if answer.status is None:
@@ -153,22 +171,41 @@ def judge(
         kind = answer.content_type or "no content type"
         problems.append(f"$: the body is not JSON ({kind}, {len(answer.content)} bytes) [json]")
         return Verdict(tuple(problems))
-    report = validate_report(answer.body, strict=strict, reason=reason)
+    notes: list[str] = []
+    if not answer.content_type:
+        notes.append("$: the answer has no Content-Type [content-type]")
+    elif not is_json_media(answer.content_type):
+        problems.append(f"$: Content-Type {answer.content_type!r} is not JSON [content-type]")
+    report = validate_report(answer.body, strict=strict, reason=reason, key=key)
     problems += [str(v) for v in report.violations]
     code = answer.error_code
     if type(code) is int and code not in expected:
-        words = ERROR_CODES[code].words if code in ERROR_CODES else "unknown to the catalogue"
+        if code == SUCCESS_CODE:
+            words = "a success, billed"
+        else:
+            words = ERROR_CODES[code].words if code in ERROR_CODES else "unknown to the catalogue"
         wanted = " or ".join(map(str, expected))
         problems.append(f"error_code: expected {wanted}, got {code} ({words}) [expected-code]")
     elif code == SUCCESS_CODE and tenures is not None and answer.code not in tenures:
         wanted = "/".join(tenures)
         problems.append(f"result.code: expected {wanted}, got {answer.code!r} [expected-tenure]")
-    return Verdict(tuple(problems), tuple(str(w) for w in report.warnings))
+    return Verdict(tuple(problems), (*notes, *(str(w) for w in report.warnings)))
 
 
-def random_hash() -> str:
-    """A well-formed ``mobile`` that is no number's hash: the sha256 of random bytes."""
-    return hashlib.sha256(os.urandom(32)).hexdigest()
+def new_seed() -> int:
+    """A fresh seed for a run's inputs: 48 random bits (short enough to type back)."""
+    return int.from_bytes(os.urandom(6), "big")
+
+
+def random_hash(seed: int | None = None, n: int = 0) -> str:
+    """A well-formed ``mobile`` that is no number's hash: the sha256 of random bytes.
+
+    With ``seed``, the bytes are drawn from it (the ``n``-th of the run), so the same seed
+    gives the same hashes; without, from the operating system.
+    """
+    if seed is None:
+        return hashlib.sha256(os.urandom(32)).hexdigest()
+    return random_digest(seed, n)
 
 
 @dataclass(frozen=True)
@@ -191,16 +228,25 @@ class Probe:
         return {"none": None, "empty": "", "given": key, "wrong": WRONG_KEY}[self.key_kind]
 
     def may_bill(self, key: str | None) -> bool:
-        return may_be_billed(self.key_for(key), self.mobile)
+        """Whether it carries ``key`` (and so reserves a unit of the budget); with no key
+        given, nothing can be billed to the caller."""
+        return bool(key) and may_be_billed(self.key_for(key), real_key=key)
+
+    def billing(self, key: str | None) -> str:
+        """``yes``, ``reserves`` or ``no`` (:func:`~contract.conformance.budget.billing`)."""
+        return billing(self.key_for(key), self.mobile, real_key=key) if key else "no"
 
 
 def _hash_words(digest: str) -> str:
     return f"sha256 {digest[:8]}… (64 hex)"
 
 
-def standard_probes(canaries: Sequence[Canary] = ()) -> list[Probe]:
-    """The probes of ``juhe-contract check``: the free ones first, then the billable ones."""
-    well_formed = random_hash()
+def standard_probes(canaries: Sequence[Canary] = (), seed: int | None = None) -> list[Probe]:
+    """The probes of ``juhe-contract check``: the free ones first, then the billable ones.
+
+    The one well-formed hash is :func:`random_hash` of ``seed``.
+    """
+    well_formed = random_hash(seed)
     free = [
         Probe("no key", f"POST no key, mobile={_hash_words(well_formed)}", "none",
               well_formed, (10001,)),
@@ -246,10 +292,13 @@ class ProbeResult:
     answer: Answer | None = None
     verdict: Verdict | None = None
     not_sent: str | None = None  # "budget 0", "no key given"
+    not_applicable: str | None = None  # what the target said that makes the probe moot
 
     @property
     def status(self) -> str:
-        """``conform``, ``drift`` or ``not sent``."""
+        """``conform``, ``drift``, ``not applicable`` or ``not sent``."""
+        if self.not_applicable is not None:
+            return "not applicable"
         if self.verdict is None:
             return "not sent"
         return "conform" if self.verdict.ok else "drift"
@@ -280,18 +329,26 @@ def run_probes(
     *,
     key: str | None,
     strict: bool = False,
+    accepts_any_key: bool = False,
 ) -> Run:
-    """Send each probe with ``send_one`` (which applies the budget) and judge each answer."""
+    """Send each probe with ``send_one`` (which applies the budget) and judge each answer.
+
+    :param accepts_any_key: the target said so (juhe-mock on its defaults): a wrong key
+        cannot answer 10001 there, so the wrong-key probes are not applicable.
+    """
     run = Run()
     for probe in probes:
+        if probe.key_kind == "wrong" and accepts_any_key:
+            run.results.append(ProbeResult(probe, not_applicable=NOT_APPLICABLE_ANY_KEY))
+            continue
         if probe.key_kind == "given" and not key:
             run.results.append(ProbeResult(probe, not_sent="no key given"))
             continue
         try:
             answer = send_one(probe)
         except BudgetExceeded as exc:
-            run.results.append(ProbeResult(probe, not_sent=f"budget {exc.limit} used up"))
+            run.results.append(ProbeResult(probe, not_sent=exc.short))
             continue
-        verdict = judge(answer, codes=probe.codes, tenures=probe.tenures, strict=strict)
+        verdict = judge(answer, codes=probe.codes, tenures=probe.tenures, strict=strict, key=key)
         run.results.append(ProbeResult(probe, answer, verdict))
     return run

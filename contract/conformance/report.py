@@ -8,7 +8,7 @@ shown by their first 8 hex digits; no plaintext number is ever sent, so none can
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..codes import ERROR_CODES, SUCCESS_CODE, TENURE_CODES
@@ -48,13 +48,28 @@ def _billed(result: ProbeResult) -> str:
     return {True: "billed", False: "free", None: "unknown"}[result.answer.billed]
 
 
-def text_report(run: Run, *, base_url: str, usage: Usage, scrub: Scrub = _same) -> str:
-    """The table of probes, the codes seen and never seen, and the budget spent."""
+def text_report(
+    run: Run,
+    *,
+    base_url: str,
+    usage: Usage,
+    scrub: Scrub = _same,
+    about: Mapping[str, Any] | None = None,
+) -> str:
+    """The table of probes, the codes seen and never seen, and the budget spent.
+
+    :param about: lines to show under the title (``target``, ``seed``, ...).
+    """
     rows = [("#", "probe", "asked", "answer", "verdict", "billed")]
     notes: list[str] = []
     for i, result in enumerate(run.results, 1):
         answer = result.answer.summary() if result.answer is not None else "-"
-        verdict = result.status if result.not_sent is None else f"not sent ({result.not_sent})"
+        if result.not_applicable is not None:
+            verdict = f"not applicable ({result.not_applicable})"
+        elif result.not_sent is not None:
+            verdict = f"not sent ({result.not_sent})"
+        else:
+            verdict = result.status
         rows.append(
             (str(i), result.probe.name, result.probe.asked, answer, verdict, _billed(result))
         )
@@ -62,6 +77,7 @@ def text_report(run: Run, *, base_url: str, usage: Usage, scrub: Scrub = _same) 
             notes += [f"  #{i} {p}" for p in result.verdict.problems]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
     lines = [f"juhe-contract check {base_url}"]
+    lines += [f"{name}: {value}" for name, value in (about or {}).items()]
     lines += [
         "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in rows
@@ -101,6 +117,7 @@ def _probe_entry(result: ProbeResult, scrub: Scrub) -> dict[str, Any]:
         "expected": list(probe.codes),
         "verdict": result.status,
         "not_sent": result.not_sent,
+        "not_applicable": result.not_applicable,
     }
     if answer is not None:
         entry["http_status"] = answer.status
@@ -128,11 +145,19 @@ def _scrubbed(value: Any, scrub: Scrub) -> Any:
     return value
 
 
-def json_report(run: Run, *, base_url: str, usage: Usage, scrub: Scrub = _same) -> dict[str, Any]:
+def json_report(
+    run: Run,
+    *,
+    base_url: str,
+    usage: Usage,
+    scrub: Scrub = _same,
+    about: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """The run as a JSON-ready dict: the verdict, every probe, codes and budget."""
     return {
         "tool": "juhe-contract",
         "base_url": scrub(base_url),
+        **_scrubbed(dict(about or {}), scrub),
         "verdict": "conform" if run.conform else "drift",
         "probes": [_probe_entry(r, scrub) for r in run.results],
         "codes": codes_coverage(run),
@@ -144,6 +169,7 @@ def json_report(run: Run, *, base_url: str, usage: Usage, scrub: Scrub = _same) 
             "calls": usage.calls,
             "refused": usage.refused,
             "unexpected": usage.unexpected,
+            "pending": usage.pending,
         },
     }
 
@@ -151,7 +177,7 @@ def json_report(run: Run, *, base_url: str, usage: Usage, scrub: Scrub = _same) 
 def junit_xml(run: Run, *, base_url: str, scrub: Scrub = _same) -> bytes:
     """One ``<testcase>`` per probe: a ``<failure>`` for drift, ``<skipped>`` if not sent."""
     failures = sum(1 for r in run.results if r.status == "drift")
-    skipped = sum(1 for r in run.results if r.status == "not sent")
+    skipped = sum(1 for r in run.results if r.status in ("not sent", "not applicable"))
     suite = ET.Element(
         "testsuite",
         name="juhe-contract",
@@ -166,7 +192,10 @@ def junit_xml(run: Run, *, base_url: str, scrub: Scrub = _same) -> bytes:
         case = ET.SubElement(
             suite, "testcase", classname="juhe-contract", name=scrub(result.probe.name)
         )
-        if result.not_sent is not None:
+        if result.not_applicable is not None:
+            why = f"not applicable: {result.not_applicable}"
+            ET.SubElement(case, "skipped", message=scrub(why))
+        elif result.not_sent is not None:
             ET.SubElement(case, "skipped", message=scrub(result.not_sent))
         elif result.verdict is not None and not result.verdict.ok:
             text = scrub("\n".join(result.verdict.problems))

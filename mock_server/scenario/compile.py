@@ -231,6 +231,7 @@ def _platform(doc: Mapping[str, Any], source: str) -> Platform:
         allow=frozenset(keys["allow"]) if "allow" in keys else None,
         keys=per_key,
         default_quota=int(keys["quota"]) if "quota" in keys else None,
+        quota_window_s=float(keys.get("quota_window_s", 86400.0)),
         banned_ips=_ips(ips.get("banned", []), source, "$.ips.banned"),
         sources=_ips(ips["sources"], source, "$.ips.sources") if "sources" in ips else None,
         rate=RateLimit(int(rate["limit"]), float(rate.get("window_s", 1.0))) if rate else None,

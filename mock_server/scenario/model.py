@@ -35,6 +35,8 @@ __all__ = [
     "unit_interval",
 ]
 
+_BEIJING_OFFSET_S = 8 * 3600.0  # BEIJING is UTC+8, with no daylight saving
+
 
 def unit_interval(seed: int, *parts: object) -> float:
     """A deterministic number in [0, 1) from a seed and labels (the seeded probability)."""
@@ -212,6 +214,8 @@ class Platform:
     allow: frozenset[str] | None = None  # the key allow-list; others → 10001
     keys: Mapping[str, KeySettings] = field(default_factory=dict)
     default_quota: int | None = None
+    #: The quota's window in seconds, aligned to midnight Beijing time: a day by default.
+    quota_window_s: float = 86400.0
     banned_ips: IpMatcher = field(default_factory=lambda: IpMatcher([]))
     sources: IpMatcher | None = None  # the known request sources; others → 10007
     rate: RateLimit | None = None
@@ -228,6 +232,11 @@ class Platform:
             return settings.quota, settings.trial
         trial = settings.trial if settings is not None else False
         return self.default_quota, trial
+
+    def quota_window_index(self, now: float) -> int:
+        """Which quota window ``now`` falls in: windows start at midnight Beijing time
+        (UTC+8, no daylight saving), so a daily quota resets when the vendor's does."""
+        return int((now + _BEIJING_OFFSET_S) // self.quota_window_s)
 
     def refuse_ip(self, ip: str) -> int | None:
         """The error code for a client IP refused outright (10008, 10007), or None."""

@@ -179,6 +179,8 @@ SCENARIO_SCHEMA: dict[str, Any] = {
             "properties": {
                 "allow": {"type": "array", "items": _NAMES},
                 "quota": _COUNT,
+                # Seconds per quota window, windows aligned to midnight Beijing time.
+                "quota_window_s": {"type": "number", "minimum": 1, "maximum": 31622400},
                 "per_key": {"type": "object", "additionalProperties": _KEY_SETTINGS},
             },
         },

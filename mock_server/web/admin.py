@@ -7,17 +7,25 @@ compared as bytes in constant time: a header that is not UTF-8 is just a wrong t
 a non-ASCII token matches the UTF-8 bytes a client sends. JSON in and out (a scenario may
 also be put and read as YAML, parsed as a scenario file is); bad input gets a 400 with a
 message naming the field and why. The dashboard (:mod:`.ui`) is a page over these endpoints.
+The health answer alone is open to every client when there is no token: it says who this
+is (``"server": "juhe-mock"``, the version, whether any key is accepted), which is how a
+conformance run tells our mock from a live target (``contract.conformance.identify``), and
+it reveals nothing else.
 """
 
 from __future__ import annotations
 
+import functools
 import hmac
+import importlib.metadata
 import ipaddress
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 from flask import Blueprint, Flask, Response, current_app, request
+
+from contract.transport import HEALTH_PATH, MOCK_SERVER
 
 from ..runtime import MockRuntime
 from ..scenario.document import compile_text
@@ -75,7 +83,7 @@ def _given_token() -> bytes:
 def _guard() -> Response | None:
     token = _runtime().config.admin_token
     if token is None:
-        if _is_loopback(request.remote_addr):
+        if _is_loopback(request.remote_addr) or request.path == HEALTH_PATH:
             return None
         return _error(403, "forbidden", "the admin API answers loopback clients only")
     if hmac.compare_digest(_given_token(), token.encode("utf-8", "surrogatepass")):
@@ -107,13 +115,25 @@ def _with_body(change: Callable[[MockRuntime, dict[str, Any]], Response]) -> Res
 @admin.get("/health")
 def health() -> Response:
     runtime = _runtime()
+    scenario = runtime.engine.scenario
     return _json(
         {
             "status": "ok",
-            "rules": len(runtime.engine.scenario.rules),
+            "server": MOCK_SERVER,
+            "version": _version(),
+            "accepts_any_key": scenario.platform.allow is None,
+            "rules": len(scenario.rules),
             "uptime_s": round(runtime.clock() - runtime.started, 3),
         }
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _version() -> str:
+    try:
+        return importlib.metadata.version("juhe-tenure-toolkit")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout, not installed
+        return "unknown"
 
 
 @admin.get("/requests")

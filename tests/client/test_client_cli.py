@@ -32,6 +32,7 @@ def scripted(monkeypatch: pytest.MonkeyPatch) -> Any:
         def factory(key: str, **options: Any) -> TenureClient:
             session = requests.Session()
             session.mount("http://", adapter)
+            session.mount("https://", adapter)  # the default base URL is HTTPS
             return TenureClient(key, session=session, sleep=lambda _: None, **options)
 
         monkeypatch.setattr(client.cli, "TenureClient", factory)

@@ -94,19 +94,21 @@ def test_error_tree_drawn_in_docstring_names_every_class() -> None:
 
 
 @pytest.mark.parametrize(
-    ("cls", "answered", "retryable"),
+    ("cls", "answered", "sent", "retryable"),
     [
-        (client.ConnectError, False, True),
-        (client.RequestTimeout, False, True),
-        (client.HTTPStatusError, False, True),
-        (client.HTTPStatusError, True, False),
-        (client.InvalidResponseError, True, False),
+        (client.ConnectError, False, None, True),  # refused: nothing was sent
+        (client.ConnectError, False, True, False),  # cut mid-request: may have been billed
+        (client.RequestTimeout, False, False, True),  # a connect timeout
+        (client.RequestTimeout, False, None, False),  # a read timeout: may have been billed
+        (client.HTTPStatusError, False, None, False),  # a gateway's 5xx, after sending
+        (client.HTTPStatusError, True, None, False),
+        (client.InvalidResponseError, True, None, False),
     ],
 )
-def test_transport_error_retryable_only_before_an_answer(
-    cls: type[TransportError], answered: bool, retryable: bool
+def test_transport_error_safe_to_retry_only_before_sending(
+    cls: type[TransportError], answered: bool, sent: bool | None, retryable: bool
 ) -> None:
-    exc = cls("what happened", answered=answered)
+    exc = cls("what happened", answered=answered, sent=sent)
     assert exc.error_code is None
     assert exc.retryable is retryable
     assert str(exc) == "what happened"
@@ -129,7 +131,9 @@ def test_transport_error_survives_pickle_with_its_fields() -> None:
     exc = client.HTTPStatusError("HTTP 502", answered=False, status=502)
     copy = pickle.loads(pickle.dumps(exc))
     assert type(copy) is client.HTTPStatusError
-    assert (copy.status, copy.answered, copy.retryable, str(copy)) == (502, False, True, "HTTP 502")
+    assert (copy.status, copy.answered, copy.sent, copy.retryable, str(copy)) == (
+        502, False, True, False, "HTTP 502",
+    )  # fmt: skip
 
 
 def test_readme_draws_the_same_tree_as_the_docstring() -> None:

@@ -172,37 +172,50 @@ def test_provider_failure_retries_stop_at_max_retries(
 
 
 @pytest.mark.parametrize(
-    ("fault", "cls", "calls"),
+    ("fault", "cls", "calls", "unsafe_calls"),
     [
-        ({"fault": "status", "status": 502, "body": "html"}, HTTPStatusError, 3),
-        ({"fault": "drop"}, ConnectError, 3),
+        # After the request was sent: it may have been billed, so one call unless the
+        # caller opts into retrying it (retry_unsafe).
+        ({"fault": "status", "status": 502, "body": "html"}, HTTPStatusError, 1, 3),
+        ({"fault": "drop"}, ConnectError, 1, 3),
         # A garbled answer may have been billed (the mock bills it): exactly one call.
-        ({"fault": "malformed"}, InvalidResponseError, 1),
-        ({"fault": "truncated"}, InvalidResponseError, 1),
+        ({"fault": "malformed"}, InvalidResponseError, 1, 1),
+        ({"fault": "truncated"}, InvalidResponseError, 1, 1),
     ],
     ids=["502", "drop", "malformed", "truncated"],
 )
-def test_mock_fault_raises_transport_error_retried_only_before_an_answer(
-    api: TenureClient,
+@pytest.mark.parametrize("retry_unsafe", [False, True], ids=["default", "retry-unsafe"])
+def test_mock_fault_raises_transport_error_retried_only_before_sending(
     mock: Mock,
     answers: Answers,
     fault: dict[str, Any],
     cls: type[TransportError],
     calls: int,
+    unsafe_calls: int,
+    retry_unsafe: bool,
 ) -> None:
     answers.faults_expected = True
     phone = "13012345678"
     mock.configure({"rules": [{"when": {"mobile": phone}, "then": fault}]})
-    with pytest.raises(cls) as info:
+    with (
+        answers.session() as session,
+        TenureClient(
+            KEY, base_url=mock.url, session=session, sleep=lambda _: None,
+            retry_unsafe=retry_unsafe,
+        ) as api,
+        pytest.raises(cls) as info,
+    ):  # fmt: skip
         api.query(phone)
+    if retry_unsafe:
+        calls = unsafe_calls
     assert info.value.error_code is None
     journal = mock.journal()
     assert len(journal) == calls
     assert mock.usage()["billable"] == sum(call["billable"] for call in journal)
 
 
-def test_fault_then_success_is_retried_to_a_result(
-    api: TenureClient, mock: Mock, answers: Answers
+def test_fault_then_success_is_retried_to_a_result_when_the_caller_opts_in(
+    mock: Mock, answers: Answers
 ) -> None:
     answers.faults_expected = True
     phone = "13012345678"
@@ -216,7 +229,13 @@ def test_fault_then_success_is_retried_to_a_result(
             ]
         }
     )
-    assert api.query(phone).code is Tenure("1")
+    with (
+        answers.session() as session,
+        TenureClient(
+            KEY, base_url=mock.url, session=session, sleep=lambda _: None, retry_unsafe=True
+        ) as api,
+    ):
+        assert api.query(phone).code is Tenure("1")
     [(status, _), (ok, content)] = answers.received
     assert (status, ok) == (503, 200)
     assert validate(json.loads(content), strict=True) == []

@@ -103,9 +103,11 @@ def test_any_broken_body_gives_result_or_juhe_error_never_another_exception(
         # An error answer keeps its code even when broken elsewhere; the rest is transport.
         assert isinstance(exc, TransportError) or exc.error_code == mutated.body["error_code"]
     else:
-        # Only breaks a live answer may show (extra keys, wording) let a result through.
-        assert validate(mutated.body, strict=False) == []
+        # A billed answer (a success with a valid tenure code) is kept whatever else
+        # drifted; what the tolerant check found is on its warnings.
+        assert type(mutated.body["error_code"]) is int and mutated.body["error_code"] == 0
         assert result.code.value == mutated.body["result"]["code"]
+        assert set(validate(mutated.body, strict=False)) <= set(result.warnings)
 
 
 @given(st.binary(max_size=200), st.integers(100, 599))

@@ -21,18 +21,47 @@ def test_should_retry_only_234801_among_error_answers(code: int) -> None:
     ("error", "expected"),
     [
         (ConnectError("refused"), True),
-        (RequestTimeout("timeout"), True),
-        (HTTPStatusError("HTTP 502", status=502), True),
+        (RequestTimeout("connect timeout", sent=False), True),
+        (RequestTimeout("read timeout"), False),
+        (HTTPStatusError("HTTP 502", status=502), False),
+        (ConnectError("cut mid-request", sent=True), False),
         (HTTPStatusError("HTTP 404", answered=True, status=404), False),
         (InvalidResponseError("not JSON", answered=True), False),
         (JuheError(777777, "unknown"), False),
     ],
-    ids=["refused", "timeout", "502", "404", "garbled-answer", "unknown-code"],
+    ids=[
+        "refused",
+        "connect-timeout",
+        "read-timeout",
+        "502",
+        "cut",
+        "404",
+        "garbled-answer",
+        "unknown-code",
+    ],
 )
-def test_should_retry_transport_faults_only_before_an_answer(
+def test_should_retry_transport_faults_only_before_sending(
     error: JuheError, expected: bool
 ) -> None:
     assert should_retry(error, 0, POLICY) is expected
+
+
+UNSAFE = RetryPolicy(max_retries=3, retry_unsafe=True)
+
+
+@pytest.mark.parametrize(
+    ("error", "expected"),
+    [
+        (RequestTimeout("read timeout"), True),
+        (HTTPStatusError("HTTP 502", status=502), True),
+        (ConnectError("cut mid-request", sent=True), True),
+        (HTTPStatusError("HTTP 404", answered=True, status=404), False),  # answered: never
+        (InvalidResponseError("not JSON", answered=True), False),
+    ],
+    ids=["read-timeout", "502", "cut", "404", "garbled-answer"],
+)
+def test_retry_unsafe_also_retries_faults_after_sending(error: JuheError, expected: bool) -> None:
+    assert should_retry(error, 0, UNSAFE) is expected
 
 
 def test_should_retry_stops_at_max_retries() -> None:

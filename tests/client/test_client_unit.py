@@ -9,6 +9,7 @@ from urllib.parse import parse_qs
 
 import pytest
 import requests
+import urllib3
 
 import client
 import client.retry
@@ -253,24 +254,71 @@ def test_no_retry_for_errors_a_retry_cannot_fix(
     assert sleeps.waits == []
 
 
-@pytest.mark.parametrize(
-    ("fault", "cls"),
-    [
-        (requests.ConnectionError("refused"), ConnectError),
-        (requests.ConnectTimeout("connect timeout"), RequestTimeout),
-        (requests.ReadTimeout("read timeout"), RequestTimeout),
-        ((502, b"<html>bad gateway</html>"), HTTPStatusError),
-        ((503, b""), HTTPStatusError),
-    ],
-    ids=["refused", "connect-timeout", "read-timeout", "502", "503"],
-)
-def test_transport_fault_before_an_answer_is_retried(
+def _refused() -> requests.ConnectionError:
+    """What requests raises when nothing listens: nothing was sent."""
+    reason = urllib3.exceptions.NewConnectionError(None, "Connection refused")  # type: ignore[arg-type]
+    return requests.ConnectionError(urllib3.exceptions.MaxRetryError(None, "/", reason))  # type: ignore[arg-type]
+
+
+def _cut() -> requests.ConnectionError:
+    """What requests raises when the server hangs up after the request went out."""
+    gone = urllib3.exceptions.ProtocolError("Connection aborted.", ConnectionResetError(104))
+    return requests.ConnectionError(gone)
+
+
+# Faults before the request left: retried by default, nothing can have been billed.
+NEVER_SENT = [
+    (_refused(), ConnectError),
+    (requests.ConnectTimeout("connect timeout"), RequestTimeout),
+]
+# Faults after it was sent: it may have been billed, so a retry is opt-in (retry_unsafe).
+MAYBE_BILLED = [
+    (requests.ReadTimeout("read timeout"), RequestTimeout),
+    ((502, b"<html>bad gateway</html>"), HTTPStatusError),
+    ((503, b""), HTTPStatusError),
+    (_cut(), ConnectError),
+    (requests.ConnectionError("no cause given"), ConnectError),  # unknown: may have been sent
+]
+
+
+@pytest.mark.parametrize(("fault", "cls"), NEVER_SENT, ids=["refused", "connect-timeout"])
+def test_transport_fault_before_sending_is_retried(
     make_client: Any, fault: Any, cls: type[TransportError]
 ) -> None:
     api, adapter = make_client(fault, success_body("2", ORDERID))
     assert api.query(PHONE).code is Tenure("2")
     assert len(adapter.sent) == 2
     api2, adapter2 = make_client(fault, fault, fault)
+    with pytest.raises(cls) as info:
+        api2.query(PHONE)
+    assert len(adapter2.sent) == 3
+    assert info.value.error_code is None
+    assert info.value.sent is False
+
+
+@pytest.mark.parametrize(
+    ("fault", "cls"), MAYBE_BILLED, ids=["read-timeout", "502", "503", "cut", "unknown"]
+)
+def test_transport_fault_after_sending_is_not_retried_by_default(
+    make_client: Any, fault: Any, cls: type[TransportError]
+) -> None:
+    api, adapter = make_client(fault, success_body("2", ORDERID))
+    with pytest.raises(cls) as info:
+        api.query(PHONE)
+    assert len(adapter.sent) == 1  # one call: a second might bill twice
+    assert info.value.sent is True and not info.value.retryable
+
+
+@pytest.mark.parametrize(
+    ("fault", "cls"), MAYBE_BILLED, ids=["read-timeout", "502", "503", "cut", "unknown"]
+)
+def test_transport_fault_after_sending_is_retried_when_the_caller_opts_in(
+    make_client: Any, fault: Any, cls: type[TransportError]
+) -> None:
+    api, adapter = make_client(fault, success_body("2", ORDERID), retry_unsafe=True)
+    assert api.query(PHONE).code is Tenure("2")
+    assert len(adapter.sent) == 2
+    api2, adapter2 = make_client(fault, fault, fault, retry_unsafe=True)
     with pytest.raises(cls) as info:
         api2.query(PHONE)
     assert len(adapter2.sent) == 3

@@ -145,3 +145,63 @@ class _Unprintable:
 def test_odd_input_gives_violations_never_raises(body: object) -> None:
     assert validate(body) != []
     assert not validate_report(body, strict=False).ok
+
+
+# Bodies a live host plausibly sends (docs/wire.md), with both verdicts: tolerant mode flags
+# breakage, not wording or harmless shape. Rows with a status or content type are the
+# probe's to judge (tests/toolkit/test_live_bodies.py sends every row through a stand-in).
+LIVE: list[dict[str, Any]] = json.loads((FIXTURES / "live_bodies.json").read_text("utf-8"))
+LIVE_KEY = "0123456789abcdef0123456789abcdef"
+BODY_ONLY = [row for row in LIVE if "status" not in row and "content_type" not in row]
+
+
+def _with_key(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace("{key}", LIVE_KEY)
+    if isinstance(value, dict):
+        return {k: _with_key(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_key(v) for v in value]
+    return value
+
+
+def test_live_bodies_table_covers_both_verdicts() -> None:
+    assert len(LIVE) >= 40
+    assert len({row["description"] for row in LIVE}) == len(LIVE)
+    tolerant = {row["tolerant"] for row in LIVE}
+    assert tolerant == {"ok", "warning", "violation"}
+
+
+@pytest.mark.parametrize("mode", ["strict", "tolerant"])
+@pytest.mark.parametrize("row", BODY_ONLY, ids=[r["description"] for r in BODY_ONLY])
+def test_live_body_verdict(row: dict[str, Any], mode: str) -> None:
+    report = validate_report(_with_key(row["body"]), strict=mode == "strict", key=LIVE_KEY)
+    verdict = row[mode]
+    found = [(v.field, v.rule) for v in report.violations]
+    warned = [(w.field, w.rule) for w in report.warnings]
+    if verdict == "ok":
+        assert report.ok and not warned, (found, warned)
+    elif verdict == "warning":
+        assert report.ok, found
+        assert (row["field"], row["rule"]) in warned, warned
+    else:
+        assert not report.ok
+        if mode == "tolerant":  # strict mode may name the reason's rule another way
+            assert (row["field"], row["rule"]) in found, found
+    text = "\n".join(v.message for v in (*report.violations, *report.warnings))
+    assert LIVE_KEY not in text  # an echoed key is named, never repeated
+
+
+def test_an_echoed_key_is_a_security_warning_and_never_repeated() -> None:
+    body = {"error_code": 10001, "reason": f"无效的key！{LIVE_KEY}", "result": LIVE_KEY}
+    tolerant = validate_report(body, strict=False, key=LIVE_KEY)
+    assert tolerant.ok
+    assert {("result", "key-echo"), ("reason", "key-echo")} <= {
+        (w.field, w.rule) for w in tolerant.warnings
+    }
+    strict = validate_report(body, strict=True, key=LIVE_KEY)
+    assert ("result", "key-echo") in [(v.field, v.rule) for v in strict.violations]
+    for finding in (*tolerant.warnings, *strict.violations):
+        assert LIVE_KEY not in str(finding)
+    assert validate_report(body, strict=False).warnings  # without the key: no echo finding
+    assert "key-echo" not in {w.rule for w in validate_report(body, strict=False).warnings}

@@ -23,6 +23,18 @@ def test_health_is_ok(mock: MockServer) -> None:
     assert body["rules"] == 0
 
 
+def test_health_says_who_this_is_to_every_client() -> None:
+    # How a conformance run tells our mock from a live target (contract.conformance.identify).
+    client = create_app().test_client()
+    remote = client.get("/__admin/health", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert remote.status_code == 200
+    body = remote.get_json()
+    assert body["server"] == "juhe-mock" and body["accepts_any_key"] is True
+    assert isinstance(body["version"], str) and body["version"]
+    allow = create_app({"scenarios": [{"keys": {"allow": ["k"]}}]}).test_client()
+    assert allow.get("/__admin/health").get_json()["accepts_any_key"] is False
+
+
 def test_requests_journal_newest_last_and_cleared(mock: MockServer) -> None:
     fetch(mock, query(magic_number("1"), key="first"))
     fetch(mock, query(magic_number("234803"), key="second"))
@@ -118,9 +130,9 @@ def test_bad_admin_input_leaves_the_api_answering(mock: MockServer) -> None:
 
 def test_admin_refuses_non_loopback_clients() -> None:
     client = create_app().test_client()
-    response = client.get("/__admin/health", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    response = client.get("/__admin/usage", environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert response.status_code == 403
-    assert client.get("/__admin/health").status_code == 200  # werkzeug's 127.0.0.1
+    assert client.get("/__admin/usage").status_code == 200  # werkzeug's 127.0.0.1
     api = client.get(
         "/mobile_online_sha256_cucc/query",
         query_string=query(magic_number("2")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 import requests
 
 from contract import PATH, key_fingerprint, magic_number, mobile_sha256
+from contract.clock import BEIJING
 from mock_server import MockServer, create_app
 
 from .conftest import check_body, fetch, query
@@ -251,3 +253,56 @@ def test_keys_sharing_a_fingerprint_keep_their_own_quota() -> None:
     for body in bodies:
         check_body(body)
     assert [body["error_code"] for body in bodies] == [0, 0, 10012]
+
+
+def _clocked(document: dict[str, Any], now: list[float]) -> Any:
+    app = create_app({"scenarios": [document], "clock": lambda: now[0]})
+    client = app.test_client()
+
+    def code(key: str = "k") -> int:
+        body = client.get(PATH, query_string=query(PHONE, key=key)).get_json()
+        check_body(body)
+        return int(body["error_code"])
+
+    return code
+
+
+# 2026-11-28 23:59:59 and 2026-11-29 00:00:00, Beijing time (UTC+8).
+BEIJING_LAST_SECOND = datetime(2026, 11, 28, 23, 59, 59, tzinfo=BEIJING).timestamp()
+
+
+def test_daily_quota_resets_at_midnight_beijing_time() -> None:
+    now = [BEIJING_LAST_SECOND - 3600]
+    code = _clocked({"keys": {"quota": 2}}, now)
+    assert [code(), code(), code()] == [0, 0, 10012]
+    now[0] = BEIJING_LAST_SECOND
+    assert code() == 10012  # still the same Beijing day (16:59 UTC)
+    now[0] += 1
+    assert [code(), code(), code()] == [0, 0, 10012]  # a new day: the quota starts afresh
+
+
+def test_quota_window_is_configurable() -> None:
+    now = [BEIJING_LAST_SECOND + 1]  # a window boundary for any divisor of a day
+    code = _clocked({"keys": {"quota": 1, "quota_window_s": 3600}}, now)
+    assert [code(), code()] == [0, 10012]
+    now[0] += 3599
+    assert code() == 10012
+    now[0] += 1
+    assert code() == 0  # the next hour
+
+
+@pytest.mark.parametrize("key", [" ", "\t", "   \n", "\u3000"])
+def test_a_key_of_only_whitespace_answers_10001(mock: MockServer, key: str) -> None:
+    assert _code(mock, key) == 10001
+    assert mock.usage["billable"] == 0
+
+
+def test_head_is_never_billed_and_takes_no_quota(mock: MockServer) -> None:
+    mock.configure({"keys": {"quota": 1}})
+    for _ in range(3):
+        head = requests.head(mock.url + PATH, params=query(PHONE), timeout=10)
+        assert head.status_code == 200
+    assert mock.usage["billable"] == 0
+    assert [e["billable"] for e in mock.requests] == [False] * 3
+    assert _code(mock) == 0  # the quota of 1 is still there for a GET
+    assert mock.usage["billable"] == 1

@@ -11,9 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from ..served import ServedMock
+from ..standin import StandIn
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -56,3 +58,10 @@ def run_pytest(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
+
+
+@pytest.fixture
+def stand_in() -> Iterator[StandIn]:
+    """A server on loopback that plays live (tests/standin.py), stopped after the test."""
+    with StandIn() as server:
+        yield server

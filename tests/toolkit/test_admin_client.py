@@ -231,13 +231,13 @@ def test_juhe_scenario_marker(tmp_path: Path) -> None:
 def test_juhe_target_defaults_to_the_environment(
     monkeypatch: pytest.MonkeyPatch, environ: dict[str, str], expected: str
 ) -> None:
-    from mock_server.pytest_plugin import _target_from_env
+    from mock_server.pytest_options import target_from_env
 
     for name in ("JUHE_TARGET", "JUHE_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
-    assert _target_from_env() == expected
+    assert target_from_env() == expected
 
 
 def test_several_sources_merge_in_order(tmp_path: Path) -> None:

@@ -10,29 +10,50 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contract.bodies import error_body, success_body
-from contract.conformance.budget import Budget, BudgetExceeded, billed_by, may_be_billed
+from contract.conformance.budget import Budget, BudgetExceeded, billed_by, billing, may_be_billed
 
 HASH = "a" * 64
 SUCCESS = success_body("3", "J201901141703399055")
 NO_RECORD = error_body(234803)
 
+# (key sent, the run's key, expected): only a call that carries the run's key can be billed
+# to us, whatever its mobile; without a run's key, any key might be ours.
 MAY_BE_BILLED = [
-    ("key", HASH, True),
-    ("key", HASH.upper(), True),
-    (None, HASH, False),
-    ("", HASH, False),
-    ("key", None, False),
-    ("key", "", False),
-    ("key", HASH[:63], False),
-    ("key", "13000000003", False),
+    ("key", None, True),
+    ("key", "key", True),
+    ("other", "key", False),
+    (None, "key", False),
+    ("", "key", False),
+    (None, None, False),
+    ("", None, False),
 ]
 
 
-@pytest.mark.parametrize(("key", "mobile", "expected"), MAY_BE_BILLED)
-def test_may_be_billed_only_with_a_key_and_a_wellformed_hash(
-    key: str | None, mobile: str | None, expected: bool
+@pytest.mark.parametrize(("key", "real_key", "expected"), MAY_BE_BILLED)
+def test_may_be_billed_exactly_when_the_call_carries_the_key(
+    key: str | None, real_key: str | None, expected: bool
 ) -> None:
-    assert may_be_billed(key, mobile) is expected
+    assert may_be_billed(key, real_key=real_key) is expected
+
+
+# (key, mobile, billing): yes = billed on success; reserves = should be free, a unit is
+# held until the answer says so; no = cannot be billed to us.
+BILLING = [
+    ("k", HASH, "yes"),
+    ("k", HASH.upper(), "yes"),
+    ("k", None, "reserves"),
+    ("k", "", "reserves"),
+    ("k", HASH[:63], "reserves"),
+    ("k", "13000000003", "reserves"),
+    (None, HASH, "no"),
+    ("", HASH, "no"),
+    ("wrong", HASH, "no"),
+]
+
+
+@pytest.mark.parametrize(("key", "mobile", "expected"), BILLING)
+def test_billing_of_a_request(key: str | None, mobile: str | None, expected: str) -> None:
+    assert billing(key, mobile, real_key="k") == expected
 
 
 BILLED_BY = [
@@ -51,13 +72,39 @@ def test_billed_by_reads_only_an_integer_error_code(body: object, expected: bool
     assert billed_by(body) is expected
 
 
-def test_free_calls_need_no_reservation_even_at_budget_zero() -> None:
-    budget = Budget(0)
+def test_calls_without_the_key_need_no_reservation_even_at_budget_zero() -> None:
+    budget = Budget(0, key="k")
     for _ in range(5):
         budget.open(key=None, mobile=HASH).close(error_body(10001))
-        budget.open(key="k", mobile="bad").close(error_body(234802))
+        budget.open(key="", mobile="bad").close(error_body(10001))
+        budget.open(key="wrong", mobile=HASH).close(error_body(10001))
     usage = budget.usage()
-    assert (usage.calls, usage.free, usage.spent, usage.refused) == (10, 10, 0, 0)
+    assert (usage.calls, usage.free, usage.spent, usage.refused) == (15, 15, 0, 0)
+
+
+def test_a_keyed_call_with_a_malformed_mobile_reserves_a_unit() -> None:
+    budget = Budget(0, key="k")
+    with pytest.raises(BudgetExceeded, match="budget 0"):
+        budget.open(key="k", mobile="bad")
+    one = Budget(1, key="k")
+    for _ in range(3):  # each free answer gives the one unit back for the next call
+        one.open(key="k", mobile="bad").close(error_body(234802))
+    assert one.usage().spent == 0
+
+
+def test_a_lenient_host_billing_malformed_mobiles_is_stopped_at_the_budget() -> None:
+    # A stand-in that bills every keyed call: six malformed mobiles against a budget of 1.
+    budget = Budget(1, key="k")
+    sent = 0
+    for _ in range(6):
+        try:
+            ticket = budget.open(key="k", mobile="13000000003")
+        except BudgetExceeded:
+            continue
+        sent += 1
+        ticket.close(SUCCESS)
+    assert sent == 1
+    assert (budget.usage().billed, budget.usage().refused) == (1, 5)
 
 
 def test_budget_zero_refuses_a_call_that_might_be_billed() -> None:
@@ -152,7 +199,7 @@ def test_exact_under_eight_threads() -> None:
 
 CALLS = st.lists(
     st.tuples(
-        st.sampled_from([("k", HASH), (None, HASH), ("k", "x")]),
+        st.sampled_from([("k", HASH), (None, HASH), ("k", "x"), ("other", HASH)]),
         st.sampled_from([SUCCESS, NO_RECORD, None]),
     ),
     max_size=40,
@@ -161,12 +208,12 @@ CALLS = st.lists(
 
 @given(limit=st.integers(0, 6), calls=CALLS)
 def test_spent_never_exceeds_the_limit(limit: int, calls: list[tuple[Any, Any]]) -> None:
-    budget = Budget(limit)
+    budget = Budget(limit, key="k")
     for (key, mobile), body in calls:
         try:
             ticket = budget.open(key=key, mobile=mobile)
         except BudgetExceeded:
-            assert may_be_billed(key, mobile)
+            assert may_be_billed(key, real_key="k")
             continue
         # A server that bills a free call is the only way past the limit (counted apart).
         ticket.close(body if ticket.reserved else NO_RECORD)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import pytest
 
-from contract import MAGIC_NUMBERS
+from contract import MAGIC_NUMBERS, key_fingerprint
 from contract.conformance.cli import main
 from mock_server import MockServer
 
@@ -68,9 +68,11 @@ def test_conforming_mock_exits_0_within_budget(
     assert len(sent_billable) == billable
     not_sent = [p for p in data["probes"] if p["verdict"] == "not sent"]
     assert all("budget" in p["not_sent"] for p in not_sent)
-    if budget == 0:
+    keyed = [p for p in data["probes"] if p["key"] == "given"]
+    if budget == 0:  # every probe that carries the key needs a unit, even a free one
         assert billable == 0
-        assert len(not_sent) == 1 + len(json.loads(SAMPLE_CANARIES.read_text())["canaries"])
+        assert not_sent == keyed
+        assert len(keyed) == 7 + len(json.loads(SAMPLE_CANARIES.read_text())["canaries"])
     if budget == 20:
         assert not not_sent  # everything was sent: 7 billable probes, 6 billed ones
     assert f"billed calls spent: {billable} of budget {budget}" in out
@@ -81,15 +83,26 @@ def test_conforming_mock_exits_0_within_budget(
     _assert_clean(out, err, report.read_text("utf-8"), junit.read_text("utf-8"))
 
 
-def test_budget_zero_still_judges_the_free_probes(
+def test_budget_zero_sends_nothing_that_carries_the_key(
     stand_in: MockServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     status, out, _ = check(capsys, "--base-url", stand_in.url, "--budget", "0", "--strict")
     assert status == 0
-    assert out.count("conform") >= 10
+    assert out.count(" conform") == 4  # no key, an empty key, no key first, a wrong key
     assert "not sent (budget 0 used up)" in out
     assert stand_in.usage["billable"] == 0
-    assert all(entry["billable"] is False for entry in stand_in.requests)
+    fingerprint = key_fingerprint(SECRET)
+    assert stand_in.requests and all(e["key"] != fingerprint for e in stand_in.requests)
+
+
+def test_budget_one_sends_the_keyed_free_probes_one_after_another(
+    stand_in: MockServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = check(capsys, "--base-url", stand_in.url, "--budget", "1", "--strict")
+    assert status == 0, out
+    keyed = [e for e in stand_in.requests if e["key"] == key_fingerprint(SECRET)]
+    assert len(keyed) == 7  # six malformed mobiles, each unit given back, then one billable
+    assert stand_in.usage["billable"] == 1
 
 
 def test_without_a_key_only_keyless_probes_are_sent(
@@ -112,11 +125,13 @@ def test_key_from_the_environment(
     _assert_clean(out, err)
 
 
-SYSTEM_ERROR_NO_RESULTCODE = {"reason": "错误的请求KEY", "result": None, "error_code": 10001}
+NO_ERROR_CODE = {"reason": "错误的请求KEY", "result": None}
 DRIFT = [
     ("success code 6", {"fault": "raw", "json": {"reason": "成功", "result": {
         "code": "6", "orderid": "J201901141703399055"}, "error_code": 0}}, "[enum]"),
-    ("no resultcode", {"fault": "raw", "json": SYSTEM_ERROR_NO_RESULTCODE}, "[required]"),
+    ("no error_code", {"fault": "raw", "json": NO_ERROR_CODE}, "[required]"),
+    ("text/html", {"fault": "raw", "content_type": "text/html", "text": json.dumps(
+        {"reason": "参数错误:x", "result": None, "error_code": 234802})}, "[content-type]"),
     ("unknown code", {"fault": "raw", "json": {"reason": "x", "result": None,
                                                "error_code": 234899}}, "[known-code]"),
     ("html 502", {"fault": "status", "status": 502}, "[http-status]"),
@@ -173,7 +188,7 @@ def test_a_key_the_server_echoes_is_scrubbed_in_every_spelling(
     echo = {"fault": "raw", "content_type": "application/json", "text": body}
     report = tmp_path / "r.json"
     with MockServer({**ALLOW_SECRET, "rules": [{"when": {"key": SECRET}, "then": echo}]}) as mock:
-        status, out, err = check(capsys, "--base-url", mock.url, "--budget", "0",
+        status, out, err = check(capsys, "--base-url", mock.url, "--budget", "1",
                                  "--report", str(report))  # fmt: skip
     assert status == 1
     text = report.read_text("utf-8")
@@ -195,10 +210,13 @@ def test_a_server_billing_a_keyless_call_is_seen(capsys: pytest.CaptureFixture[s
     # Not possible with juhe-mock (no key is always 10001); a raw rule fakes such a server.
     success = {"reason": "成功", "result": {"code": "3", "orderid": "J201901141703399055"},
                "error_code": 0}  # fmt: skip
-    with MockServer({"rules": [{"then": {"fault": "raw", "json": success}}]}) as mock:
+    # An allow-list, so that the wrong-key probe applies: the rule bills it anyway.
+    billing = {"keys": {"allow": ["x"]}, "rules": [{"then": {"fault": "raw", "json": success}}]}
+    with MockServer(billing) as mock:
         status, out, _ = check(capsys, "--base-url", mock.url, "--budget", "0")
     assert status == 1
-    assert "expected 10001, got 0" in out
+    assert "expected 10001, got 0 (a success, billed)" in out
+    assert "unknown to the catalogue" not in out  # 0 is the success code, not an unknown one
 
 
 USAGE = [

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from contract import BASE_URL
+from contract.conformance.identify import Identity
 from contract.conformance.target import ConfigurableMock, TargetSpec
 from mock_server.testing import JuheMock
 
@@ -65,21 +66,36 @@ def test_mock_fixtures_reset_per_test_and_summary_counts_the_run(tmp_path: Path)
 
 
 def test_budget_refusal_fails_the_test_naming_the_budget(tmp_path: Path) -> None:
-    source = (
-        MOCK_TESTS
-        + """
+    source = """
+from contract import magic_number, mobile_sha256
+
+HASH = mobile_sha256(magic_number("3"))
+
+
+def test_first_billable_call(juhe_target):
+    assert juhe_target.ask(mobile=HASH).billed is True
+
 
 def test_second_billable_call(juhe_target):
     juhe_target.ask(mobile=HASH)
-    juhe_target.ask(mobile=HASH)
+
+
+def test_keyed_call_with_a_bad_mobile_needs_a_unit_too(juhe_target):
+    juhe_target.ask(mobile="nope")  # a lenient host might bill it: it reserves
+
+
+def test_calls_without_the_key_need_none(juhe_target):
+    assert juhe_target.ask(mobile=HASH, no_key=True).error_code == 10001
+    assert juhe_target.ask(mobile=HASH, key="another").billed is True  # not ours: free to us
 """
-    )
     done = run_pytest(str(_write(tmp_path, source)), "-q", "--juhe-budget", "1", cwd=tmp_path)
     assert done.returncode == 1
     assert "spend budget exhausted: budget 1 billable call(s)" in done.stdout
     assert "[--juhe-budget 1]" in done.stdout
     assert re.search(r"FAILED .*test_second_billable_call", done.stdout)
-    assert "1 refused" in done.stdout
+    assert re.search(r"FAILED .*test_keyed_call_with_a_bad_mobile_needs_a_unit_too", done.stdout)
+    assert "2 failed, 2 passed" in done.stdout
+    assert "2 refused" in done.stdout
 
 
 def test_live_defaults_to_budget_zero_and_sends_nothing_billable(tmp_path: Path) -> None:
@@ -123,11 +139,15 @@ def test_bad_options_are_usage_errors(tmp_path: Path, args: list[str], message: 
     assert message in done.stdout + done.stderr
 
 
+# A URL is live until it proves it is our mock: whatever its name.
 TARGETS = [
     ("mock", "mock", None),
     ("live", "live", BASE_URL),
-    ("http://127.0.0.1:8000/", "url", "http://127.0.0.1:8000"),
-    ("https://apis.juhe.cn", "live", "https://apis.juhe.cn"),  # the vendor bills, whatever
+    ("http://127.0.0.1:8000/", "live", "http://127.0.0.1:8000"),
+    ("https://apis.juhe.cn", "live", "https://apis.juhe.cn"),
+    ("https://apis.juhe.cn.", "live", "https://apis.juhe.cn."),
+    ("http://v.juhe.cn", "live", "http://v.juhe.cn"),
+    ("http://203.0.113.7:3128", "live", "http://203.0.113.7:3128"),
 ]
 
 
@@ -135,6 +155,15 @@ TARGETS = [
 def test_target_spec_parses(text: str, kind: str, url: str | None) -> None:
     spec = TargetSpec.parse(text)
     assert (spec.kind, spec.base_url) == (kind, url)
+
+
+def test_only_a_url_that_says_it_is_juhe_mock_becomes_kind_url() -> None:
+    spec = TargetSpec.parse("http://127.0.0.1:8000")
+    said = Identity(True, "juhe-mock by its /__admin/health", accepts_any_key=True)
+    assert spec.identified(said).kind == "url"
+    assert spec.identified(said).identity == said
+    assert spec.identified(Identity(False, "no health answer: live")).kind == "live"
+    assert TargetSpec.parse("mock").identified(Identity(False, "x")).kind == "mock"
 
 
 def test_juhe_mock_is_the_configurable_mock_a_target_takes(juhe_mock: JuheMock) -> None:

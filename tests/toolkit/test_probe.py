@@ -72,9 +72,12 @@ def test_summary_says_what_came_back() -> None:
 def test_standard_probes_hold_no_key_and_free_ones_come_first() -> None:
     probes = standard_probes()
     assert all(isinstance(p, Probe) for p in probes)
-    billable = [p.may_bill("the-key") for p in probes]
-    assert billable == sorted(billable)  # every free probe before the first billable one
-    assert sum(billable) == 1
+    rank = {"no": 0, "reserves": 1, "yes": 2}
+    billing = [rank[p.billing("the-key")] for p in probes]
+    assert billing == sorted(billing)  # the probes without the key first, the billable last
+    assert billing.count(2) == 1  # one random hash
+    assert billing.count(1) == 6  # the keyed malformed mobiles: each reserves a unit
+    assert [p.may_bill("the-key") for p in probes] == [b > 0 for b in billing]
     assert all("the-key" not in p.asked for p in probes)
     assert {p.key_for("the-key") for p in probes} == {None, "", "the-key", WRONG_KEY}
     assert not any(p.may_bill(None) for p in probes)

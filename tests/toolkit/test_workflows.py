@@ -133,6 +133,26 @@ def test_nightly_is_scheduled_keyed_from_secrets_budgeted_and_uploads_the_report
     assert "secrets." not in runs and "--key" not in runs  # the key only ever via env
 
 
+def test_nightly_plans_before_it_spends_and_keeps_one_ledger_across_nights() -> None:
+    (job,) = _load(NIGHTLY)["jobs"].values()
+    steps = job["steps"]
+    runs = [str(step.get("run", "")) for step in steps]
+    plan = next(i for i, run in enumerate(runs) if "--plan" in run)
+    assert "--juhe-plan" in runs[plan] and '--ledger "$LEDGER"' in runs[plan]
+    spends = [i for i, run in enumerate(runs) if "apis.juhe.cn" in run or "--juhe-target live"
+              in run]  # fmt: skip
+    spending = [i for i in spends if i != plan]
+    assert spending and all(i > plan for i in spending)
+    for i in spending:
+        assert '--ledger "$LEDGER"' in runs[i] or '--juhe-ledger "$LEDGER"' in runs[i]
+    assert "steps.plan.outcome == 'success'" in str(steps[spending[-1]].get("if"))
+    uses = [str(step.get("uses", "")) for step in steps]
+    restore = uses.index("actions/cache/restore@v4")
+    save = uses.index("actions/cache/save@v4")
+    assert restore < plan < save and steps[save]["if"] == "always()"
+    assert steps[restore]["with"]["path"] == steps[save]["with"]["path"] == job["env"]["LEDGER"]
+
+
 def _doc_blocks(fence: str) -> list[str]:
     text = (ROOT / "docs" / "ci-service.md").read_text(encoding="utf-8")
     return re.findall(rf"^```{fence}\n(.*?)^```$", text, re.MULTILINE | re.DOTALL)
