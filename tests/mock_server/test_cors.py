@@ -21,6 +21,7 @@ from mock_server.web.cors import ANSWER_HEADERS
 
 from .conftest import check_body, fetch, query
 
+FORM = "application/x-www-form-urlencoded"
 ORIGIN = "http://127.0.0.1:9"  # a page elsewhere; never contacted
 CORS = {name.lower(): value for name, value in ANSWER_HEADERS}
 #: Answers whose bytes do not depend on the time (no orderid): compared byte for byte.
@@ -51,7 +52,7 @@ CASES = [
     ("head", "HEAD", f"{PATH}?key=k", {}),
     ("put-405", "PUT", PATH, {}),
     ("too-large-413", "POST", PATH, {"data": b"key=" + b"k" * (2 * 1024 * 1024),
-                                     "headers": {"Content-Type": "application/x-www-form-urlencoded"}}),
+                                     "headers": {"Content-Type": FORM}}),
     ("fault-status", "GET", f"{PATH}?key=fault&mobile=" + "a" * 64, {}),
 ]  # fmt: skip
 
@@ -71,7 +72,9 @@ def test_cors_adds_headers_and_changes_no_byte(
         check_body(json.loads(crossed.content))
 
 
-def test_a_success_carries_the_headers_and_a_valid_body(pair: tuple[MockServer, MockServer]) -> None:
+def test_a_success_carries_the_headers_and_a_valid_body(
+    pair: tuple[MockServer, MockServer],
+) -> None:
     _, on = pair
     body = fetch(on, query(magic_number("4")), headers={"Origin": ORIGIN})
     assert body["result"]["code"] == "4"
@@ -126,7 +129,8 @@ def test_the_wsgi_app_has_the_same_cors() -> None:
     check_body(answer.get_json())
     assert client.put(PATH).headers["Access-Control-Allow-Origin"] == "*"  # the 405 too
     preflight = client.options(PATH, headers={"Access-Control-Request-Headers": "x-a"})
-    assert preflight.status_code == 204 and preflight.headers["Access-Control-Allow-Headers"] == "x-a"
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Headers"] == "x-a"
     assert plain.options(PATH).status_code == 405
     assert "Access-Control-Allow-Origin" not in client.get("/__admin/health").headers
 
