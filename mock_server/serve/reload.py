@@ -61,6 +61,7 @@ class Reloader:
         self.files = [str(s) for s in self.sources if isinstance(s, (str, Path))]
         self._served = self._looks()
         self._lock: asyncio.Lock | None = None
+        self._tasks: set[asyncio.Task[bool]] = set()
         #: Reloads done and refused so far (for the tests and the log).
         self.done = self.refused = 0
 
@@ -76,14 +77,16 @@ class Reloader:
                 compile_source(source, f"scenario #{i + 1}")
                 for i, source in enumerate(self.sources)
             ]
-        except ConfigError as error:
+            engine_ready = self.runtime.prepare(parts)
+        except Exception as error:  # a ConfigError names file, field and why
             self.refused += 1
             self._served = looks  # the same broken file is not read again until it changes
+            problem = str(error) if isinstance(error, ConfigError) else repr(error)
             SERVE_LOG.error(
-                "juhe-mock: reload refused: %s; still serving the last good scenario", error
+                "juhe-mock: reload refused: %s; still serving the last good scenario", problem
             )
             return False
-        self.runtime.reload(parts)
+        self.runtime.reload(parts, engine_ready)
         self._served = looks
         self.done += 1
         rules = len(self.runtime.engine.scenario.rules)
@@ -101,7 +104,9 @@ class Reloader:
 
     def on_signal(self) -> None:
         """SIGHUP (on the loop): reload now, changed or not."""
-        asyncio.get_running_loop().create_task(self.reload("SIGHUP"))
+        task = asyncio.get_running_loop().create_task(self.reload("SIGHUP"))
+        self._tasks.add(task)  # held until done: the loop keeps only a weak reference
+        task.add_done_callback(self._tasks.discard)
 
     async def watch(self, interval: float = WATCH_INTERVAL_S) -> None:
         """Reload whenever a file has changed and settled; runs until cancelled."""

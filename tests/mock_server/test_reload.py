@@ -185,3 +185,22 @@ def test_an_in_process_mock_serves_a_reload(tmp_path: Path) -> None:
         assert _code(mock.url) == "4"
         mock.reset()
         assert _code(mock.url) == "4"
+
+
+def test_an_unexpected_failure_is_refused_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(_tenure("3"), encoding="utf-8")
+    runtime = MockRuntime(MockConfig(scenarios=[scenario]))
+    engine = runtime.engine
+
+    def broken(parts: object) -> None:
+        raise RuntimeError("merge went wrong")
+
+    monkeypatch.setattr(runtime, "prepare", broken)
+    caplog.set_level("ERROR", logger="mock_server.serve")
+    monkeypatch.setattr("mock_server.serve.logs.SERVE_LOG.propagate", True)
+    assert Reloader(runtime).reload_now("test") is False
+    assert runtime.engine is engine
+    assert "reload refused: RuntimeError('merge went wrong')" in caplog.text
