@@ -144,6 +144,19 @@ def _optional_text(value: Any) -> str | None:
     return None if value in (None, "") else str(value)
 
 
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _flag(value: Any) -> bool:
+    """A switch: a bool, or from the environment 1/true/yes/on and 0/false/no/off."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ValueError(f"{value!r} is not a switch (1/true/yes/on or 0/false/no/off)")
+
+
 def _scenarios(value: Any) -> list[ScenarioSource]:
     if isinstance(value, str):  # the environment: paths separated as in PATH
         return [part for part in value.split(os.pathsep) if part]
@@ -173,6 +186,11 @@ _SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "drain_timeout": ("JUHE_MOCK_DRAIN_TIMEOUT", _seconds),
     "body_timeout": ("JUHE_MOCK_BODY_TIMEOUT", _seconds),
     "idle_timeout": ("JUHE_MOCK_IDLE_TIMEOUT", _seconds),
+    "watch": ("JUHE_MOCK_WATCH", _flag),
+    "cors": ("JUHE_MOCK_CORS", _flag),
+    "tls_cert": ("JUHE_MOCK_TLS_CERT", _optional_text),
+    "tls_key": ("JUHE_MOCK_TLS_KEY", _optional_text),
+    "tls_self_signed": ("JUHE_MOCK_TLS_SELF_SIGNED", _flag),
     "store": (None, lambda value: value),
     "clock": (None, lambda value: value),
     "lane_dir": (None, _optional_text),
@@ -196,7 +214,10 @@ class MockConfig:
     ``host``, ``port``, ``server``, ``threads`` (None: the server's default), ``workers``,
     ``log_format``, ``max_content_length``; how long a stop waits for the answers in flight
     (``drain_timeout``), a body may take (``body_timeout``), headers may take and a
-    kept-alive connection may idle (``idle_timeout``), in seconds. ``clock``: time for
+    kept-alive connection may idle (``idle_timeout``), in seconds; ``watch``: reload
+    changed scenario files (``juhe-mock`` in one process); ``cors``: CORS headers and
+    preflight answers on the API path; HTTPS with ``tls_cert`` and ``tls_key`` (PEM files),
+    or ``tls_self_signed`` (a certificate made at start for loopback). ``clock``: time for
     every window and orderid.
     """
 
@@ -219,6 +240,11 @@ class MockConfig:
     drain_timeout: float = DEFAULT_DRAIN_TIMEOUT
     body_timeout: float = DEFAULT_BODY_TIMEOUT
     idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    watch: bool = False
+    cors: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_self_signed: bool = False
     clock: Callable[[], float] = field(default=time.time)
     #: Set by ``juhe-mock`` for several workers with memory state (orderid lanes).
     lane_dir: str | None = None
@@ -235,6 +261,16 @@ class MockConfig:
                 _SETTINGS[name][1](getattr(self, name))
             except ValueError as error:
                 raise SettingsError(f"{name}: {error}") from None
+        if (self.tls_cert is None) != (self.tls_key is None):
+            given, missing = ("tls_cert", "tls_key") if self.tls_key is None else (
+                "tls_key", "tls_cert")  # fmt: skip
+            raise SettingsError(
+                f"{given}: needs {missing} too (--tls-cert and --tls-key go together)"
+            )
+        if self.tls_self_signed and self.tls_cert is not None:
+            raise SettingsError(
+                "tls_self_signed: a certificate is given as well (tls_cert); use one or the other"
+            )
 
     @classmethod
     def build(

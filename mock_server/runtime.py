@@ -95,6 +95,28 @@ class MockRuntime:
         with self._lock:
             self.engine = engine
 
+    def prepare(self, parts: Sequence[CompiledDocument]) -> Engine:
+        """The engine ``parts`` would be served with (for :meth:`reload`), nothing swapped.
+
+        :raises ConfigError: for documents that cannot be merged.
+        """
+        return self._engine(parts)
+
+    def reload(self, parts: Sequence[CompiledDocument], engine: Engine | None = None) -> None:
+        """Serve ``parts`` (the scenario files read again) as if started with them.
+
+        The swap is atomic: a request is decided by the old scenario or the new one, never
+        a mix. What ``configure`` keeps stays (the journal, the ledger, quota and orderid
+        counters; a rule's counters when its content and place are unchanged); changes made
+        since over the admin API are replaced; ``reset()`` goes back to these parts.
+
+        :param engine: ``prepare(parts)``'s result, if made already.
+        """
+        engine = engine or self._engine(parts)
+        with self._lock:
+            self._loaded = list(parts)
+            self.engine = engine
+
     def add_rule(self, rule: Mapping[str, Any], label: str = "rule") -> str:
         """Append one rule to the scenario in force; returns the rule's name.
 

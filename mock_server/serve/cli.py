@@ -5,10 +5,12 @@ settings are (defaults, the ``JUHE_MOCK_*`` environment, then the options given)
 default it serves in this one process (:mod:`.loop`), so every counter stays exact and
 there is no worker to lose; ``--workers N`` starts N worker processes (:mod:`.workers`).
 
-The first line on stdout is ``juhe-mock serving on http://HOST:PORT`` with the real port,
-flushed at once. Request logs (one line each, key fingerprint only, never a phone
-number) go to stderr. SIGTERM or SIGINT stops it cleanly. A bad scenario file: one line
-naming the file, the field and why, exit status 2.
+The first line on stdout is ``juhe-mock serving on http://HOST:PORT`` (``https://`` with
+``--tls-cert``/``--tls-self-signed``, :mod:`.tls`) with the real port, flushed at once.
+Request logs (one line each, key fingerprint only, never a phone number) go to stderr.
+SIGTERM or SIGINT stops it cleanly; SIGHUP (and ``--watch``, on a change) reloads the
+scenario files (:mod:`.reload`). A bad scenario or certificate file: one line naming the
+file, the field and why, exit status 2.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from contract.version import version_line
 
@@ -130,6 +134,28 @@ def _parser() -> argparse.ArgumentParser:
         "(default 1000)" + _env("ledger_keys"),
     )  # fmt: skip
     add(
+        "--watch", action="store_const", const=True,
+        help="reload the scenario files when they change (SIGHUP reloads on demand); a "
+        "broken file is refused and the last good scenario stays; one process only"
+        + _env("watch"),
+    )  # fmt: skip
+    add(
+        "--cors", action="store_const", const=True,
+        help="CORS on the API path: Access-Control-Allow-* headers, OPTIONS preflight "
+        "answered (204); never on the admin API" + _env("cors"),
+    )  # fmt: skip
+    add(
+        "--tls-cert",
+        metavar="FILE",
+        help="serve HTTPS with this PEM certificate" + _env("tls_cert"),
+    )
+    add("--tls-key", metavar="FILE", help="the PEM private key of --tls-cert" + _env("tls_key"))
+    add(
+        "--tls-self-signed", action="store_const", const=True,
+        help="serve HTTPS with a certificate made at start for 127.0.0.1, ::1 and localhost "
+        "(one day; its path is printed on stderr; needs openssl)" + _env("tls_self_signed"),
+    )  # fmt: skip
+    add(
         "--list-scenarios", action="store_true", default=False,
         help="list the shipped scenarios (--scenarios NAME) and exit",
     )  # fmt: skip
@@ -168,14 +194,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(error))
     if config.server in RETIRED_SERVERS:
         return fail(RETIRED_SERVERS[config.server])
-    if config.workers > 1:
-        from .workers import serve_workers
+    from .tls import TlsError, with_certificate
 
-        return serve_workers(config)
-    return _serve_here(config)
+    if config.watch and config.workers > 1:
+        from .reload import WORKERS_REFUSAL
+
+        return fail("--watch: " + WORKERS_REFUSAL.format(n=config.workers))
+    try:
+        config, made = with_certificate(config)
+    except TlsError as error:
+        return fail(str(error))
+    if made is not None:
+        print(f"juhe-mock: TLS with a self-signed certificate for 127.0.0.1, ::1 and "
+              f"localhost (one day): {made / 'cert.pem'}", file=sys.stderr, flush=True)  # fmt: skip
+    try:
+        if config.workers > 1:
+            from .workers import serve_workers
+
+            return serve_workers(config)
+        return _serve_here(config, made)
+    finally:
+        if made is not None:
+            shutil.rmtree(made, ignore_errors=True)
 
 
-def _serve_here(config: MockConfig) -> int:
+def _serve_here(config: MockConfig, made: Path | None = None) -> int:
     """Serve in this process, on one event loop, until SIGTERM/SIGINT (the default).
 
     The first signal drains (new connections refused, the answers in flight delivered,
@@ -188,7 +231,8 @@ def _serve_here(config: MockConfig) -> int:
     from ..web.setup import build_runtime
     from .cut import drop_connection
     from .logs import configure_logging
-    from .loop import Serving, reserve_port
+    from .loop import Serving, reserve_port, scheme
+    from .reload import Reloader
 
     try:
         runtime = build_runtime(config)
@@ -207,9 +251,10 @@ def _serve_here(config: MockConfig) -> int:
 
     def ready() -> None:
         held.close()
-        print(f"juhe-mock serving on http://{host}:{port}", flush=True)
+        print(f"juhe-mock serving on {scheme(config)}://{host}:{port}", flush=True)
 
     serving = Serving(app, config, port, ready)
+    reloader = Reloader(runtime)
 
     def on_signal() -> None:
         if serving.stopping:  # a second signal: no more waiting
@@ -222,7 +267,13 @@ def _serve_here(config: MockConfig) -> int:
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, on_signal)
-        await serving.run()
+        loop.add_signal_handler(signal.SIGHUP, reloader.on_signal)
+        watching = asyncio.ensure_future(reloader.watch()) if config.watch else None
+        try:
+            await serving.run()
+        finally:
+            if watching is not None:
+                watching.cancel()
 
     try:
         asyncio.run(run())
@@ -231,6 +282,8 @@ def _serve_here(config: MockConfig) -> int:
         flush_logs()
     sys.stdout.flush()
     sys.stderr.flush()
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)  # os._exit skips main's own clean-up
     # granian's Rust threads may hold the interpreter's exit up for a second or two while
     # they close the last sockets; everything of ours is written, so leave at once.
     os._exit(EXIT_OK)

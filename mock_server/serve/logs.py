@@ -19,7 +19,11 @@ from typing import Any
 
 from ..web.answer import REQUEST_LOG
 
-__all__ = ["configure_logging"]
+__all__ = ["SERVE_LOG", "configure_logging"]
+
+#: The server's own lines (a reload done or refused), written by the same thread as the
+#: request log so that lines never interleave; text: ``juhe-mock: ...``, json: an object.
+SERVE_LOG = logging.getLogger("mock_server.serve")
 
 
 class _TextFormatter(logging.Formatter):
@@ -61,6 +65,9 @@ def configure_logging(fmt: str) -> Callable[[], None]:
     REQUEST_LOG.addHandler(enqueue)
     REQUEST_LOG.setLevel(logging.INFO)
     REQUEST_LOG.propagate = False
+    SERVE_LOG.addHandler(enqueue)
+    SERVE_LOG.setLevel(logging.INFO)
+    SERVE_LOG.propagate = False
     waitress_log = logging.getLogger("waitress")
     waitress_log.addHandler(enqueue)
     waitress_log.setLevel(logging.WARNING)

@@ -23,11 +23,21 @@ import contextlib
 import socket
 import time
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from ..config import MockConfig
 from ..web.door_async import MockAsgi
 
-__all__ = ["BACKLOG", "FLASK_THREADS", "MAX_HEAD", "Serving", "reserve_port"]
+__all__ = [
+    "BACKLOG",
+    "FLASK_THREADS",
+    "MAX_HEAD",
+    "Serving",
+    "reserve_port",
+    "scheme",
+    "tls_options",
+]
 
 #: The largest request head accepted (as waitress's 256 KiB): a longer one is a 431.
 MAX_HEAD = 256 * 1024
@@ -70,6 +80,18 @@ def connect_host(host: str) -> str:
     return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
 
+def scheme(config: MockConfig) -> str:
+    """``https`` when the settings give a certificate (checked by :mod:`.tls`), else ``http``."""
+    return "https" if config.tls_cert else "http"
+
+
+def tls_options(config: MockConfig) -> dict[str, Any]:
+    """granian's TLS arguments for the settings' certificate and key (none for plain HTTP)."""
+    if config.tls_cert is None or config.tls_key is None:
+        return {}
+    return {"ssl_cert": Path(config.tls_cert), "ssl_key": Path(config.tls_key)}
+
+
 def granian_server(app: MockAsgi, config: MockConfig, port: int) -> object:
     """granian's embedded server for ``app`` on ``config.host:port``, not started."""
     from granian.constants import HTTPModes, Interfaces
@@ -90,6 +112,7 @@ def granian_server(app: MockAsgi, config: MockConfig, port: int) -> object:
             header_read_timeout=int(config.idle_timeout * 1000), max_buffer_size=MAX_HEAD
         ),
         log_level=LogLevels.error,
+        **tls_options(config),
     )
 
 

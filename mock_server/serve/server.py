@@ -15,8 +15,10 @@ flight (within ``drain_timeout``) before it returns.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,8 @@ from ..state.store import Store
 from ..web.door_async import MockAsgi
 from ..web.setup import build_runtime
 from .cut import drop_connection
-from .loop import Serving, reserve_port
+from .loop import Serving, reserve_port, scheme
+from .tls import check_pair, with_certificate
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -52,6 +55,10 @@ class MockServer:
     :param store: a shared :class:`~mock_server.state.store.Store` (default: in memory).
     :param state: a ``redis://`` URL to open a store from instead (see ``MockConfig``).
     :param drain_timeout: how long :meth:`stop` lets answers in flight finish (seconds).
+    :param cors: CORS headers and preflight answers on the API path (``--cors``).
+    :param tls: HTTPS: ``True`` for a self-signed certificate made at each start for
+        127.0.0.1, ::1 and localhost (its file is :attr:`tls_cert`, to trust in a client),
+        or ``(cert, key)``, PEM files.
     """
 
     def __init__(
@@ -68,6 +75,8 @@ class MockServer:
         namespace: str = "default",
         journal_size: int | None = None,
         drain_timeout: float | None = None,
+        cors: bool = False,
+        tls: bool | tuple[str | Path, str | Path] | None = None,
     ) -> None:
         options: dict[str, Any] = {
             "scenarios": scenarios or (), "seed": seed, "admin_token": admin_token,
@@ -78,7 +87,15 @@ class MockServer:
             options["journal_size"] = journal_size
         if drain_timeout is not None:
             options["drain_timeout"] = drain_timeout
+        options["cors"] = cors
+        if tls is True:
+            options["tls_self_signed"] = True
+        elif tls:
+            options["tls_cert"], options["tls_key"] = (str(part) for part in tls)
+            check_pair(options["tls_cert"], options["tls_key"])
         self.config = MockConfig.build(options)
+        self._tls_dir: Path | None = None
+        self._served = self.config
         self._runtime = build_runtime(self.config)
         self._flask: Flask | None = None
         self._flask_lock = threading.Lock()
@@ -105,10 +122,18 @@ class MockServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT``, the base URL (append ``contract.PATH``)."""
+        """``http://127.0.0.1:PORT`` (``https://`` with ``tls``), the base URL (append
+        ``contract.PATH``)."""
         if self._port is None:
             raise RuntimeError("the mock server is not running; use it as a context manager")
-        return f"http://{_url_host(self.config.host)}:{self._port}"
+        return f"{scheme(self._served)}://{_url_host(self.config.host)}:{self._port}"
+
+    @property
+    def tls_cert(self) -> Path | None:
+        """The certificate served (the file a client trusts: ``session.verify = str(...)``),
+        None without TLS; a self-signed one exists while the mock runs."""
+        cert = self._served.tls_cert
+        return Path(cert) if cert else None
 
     @property
     def port(self) -> int:
@@ -124,6 +149,14 @@ class MockServer:
         if self._serving is not None:
             return self
         self._runtime.resume_pausing()
+        self._served, self._tls_dir = with_certificate(self.config)
+        try:
+            return self._start()
+        except BaseException:
+            self._forget_certificate()
+            raise
+
+    def _start(self) -> MockServer:
         held = reserve_port(self.config.host, self.config.port)
         port = int(held.getsockname()[1])
         ready = threading.Event()
@@ -133,7 +166,7 @@ class MockServer:
             flask=lambda: self.app,
         )  # fmt: skip
         asgi.api_call_hooks = self._hooks
-        serving = Serving(asgi, self.config, port, ready.set)
+        serving = Serving(asgi, self._served, port, ready.set)
 
         def run() -> None:
             try:
@@ -165,6 +198,13 @@ class MockServer:
         self._runtime.stop_pausing()
         self._serving = self._thread = None
         self._port = None
+        self._forget_certificate()
+
+    def _forget_certificate(self) -> None:
+        if self._tls_dir is not None:
+            shutil.rmtree(self._tls_dir, ignore_errors=True)
+            self._tls_dir = None
+        self._served = self.config
 
     def __enter__(self) -> MockServer:
         return self.start()

@@ -194,7 +194,9 @@ def _install_fork_gate() -> None:
         _gate_installed = True
 
 
-def _announce_when_ready(host: str, port: int, timeout_s: float = 60.0) -> None:
+def _announce_when_ready(
+    host: str, port: int, protocol: str = "http", timeout_s: float = 60.0
+) -> None:
     """Print the address line once a worker accepts connections (from a daemon thread).
 
     Scripts read that line and connect at once, so it must not come before the workers
@@ -213,7 +215,7 @@ def _announce_when_ready(host: str, port: int, timeout_s: float = 60.0) -> None:
                 except OSError:
                     pass
                 else:
-                    print(f"juhe-mock serving on http://{shown}:{port}", flush=True)
+                    print(f"juhe-mock serving on {protocol}://{shown}:{port}", flush=True)
                     return
             time.sleep(0.02)
 
@@ -273,7 +275,8 @@ def _run_granian(config: MockConfig) -> int:
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
 
-    from .loop import BACKLOG, MAX_HEAD
+    from .loop import BACKLOG, MAX_HEAD, scheme, tls_options
+    from .reload import WORKERS_REFUSAL
 
     class Master(Granian):  # type: ignore[misc,valid-type]
         """granian's master, with a second stop signal that ends every worker at once."""
@@ -285,6 +288,11 @@ def _run_granian(config: MockConfig) -> int:
                 fail("a second signal: stopped without waiting for the answers in flight")
                 os._exit(1)
             super().signal_handler_interrupt(*args, **kwargs)
+
+        def signal_handler_reload(self, *args: Any, **kwargs: Any) -> None:
+            # granian would respawn every worker from the master's runtime as it was: a
+            # restart that reloads nothing. Say so instead (see .reload).
+            fail("SIGHUP ignored: " + WORKERS_REFUSAL.format(n=config.workers))
 
     server = Master(
         f"{__name__}:worker_app",
@@ -305,7 +313,8 @@ def _run_granian(config: MockConfig) -> int:
         # After the drain's own cut, a worker gets one more second, then SIGKILL.
         workers_kill_timeout=math.ceil(config.drain_timeout) + 1,
         log_level=LogLevels.error,
+        **tls_options(config),
     )
-    _announce_when_ready(config.host, config.port)
+    _announce_when_ready(config.host, config.port, scheme(config))
     server.serve()
     return 0

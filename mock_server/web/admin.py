@@ -35,6 +35,7 @@ from ..scenario.parse import parse_json, plain
 from .catalogue import catalogue_document
 from .door_flask import EXTENSION
 from .named import named_scenarios
+from .origin import cross_site_guard
 from .wire import CONTENT_TYPE, encode
 
 __all__ = ["admin", "refuse_per_worker"]
@@ -89,6 +90,9 @@ def _guard() -> Response | None:
     if hmac.compare_digest(_given_token(), token.encode("utf-8", "surrogatepass")):
         return None
     return _error(401, "unauthorized", "a valid admin token is required")
+
+
+admin.before_request(cross_site_guard)  # after the guard: no cross-site changes (origin.py)
 
 
 def _with_body(change: Callable[[MockRuntime, dict[str, Any]], Response]) -> Response:

@@ -29,6 +29,7 @@ from ..config import MockConfig
 from ..runtime import MockRuntime
 from ..state.store import StateUnavailable, Store, failures_of
 from .admin import admin, refuse_per_worker
+from .cors import CorsWsgi
 from .door_flask import EXTENSION, api_error, query
 from .door_raw import FastPath
 from .setup import build_runtime
@@ -113,4 +114,6 @@ def create_app(
     # Plain API requests are answered before Flask builds a request (door_raw.py); the
     # rest, and every test client, still go through ``app.wsgi_app``.
     app.wsgi_app = FastPath(app, app.wsgi_app, EXTENSION)  # type: ignore[method-assign]
+    if settings.cors:  # headers on the API path's answers, and its preflight (cors.py)
+        app.wsgi_app = CorsWsgi(app.wsgi_app)  # type: ignore[method-assign]
     return app

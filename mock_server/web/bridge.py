@@ -23,6 +23,8 @@ from urllib.parse import unquote_to_bytes
 
 from ..runtime import MockRuntime
 from .answer import WAIT_KEY
+from .cors import DONE_KEY as CORS_DONE
+from .cors import CorsWsgi
 from .faults import DropConnection, Dropped
 
 if TYPE_CHECKING:
@@ -63,6 +65,7 @@ def environ_of(scope: Scope, body: bytes) -> dict[str, Any]:
     }
     if client:
         environ["REMOTE_ADDR"], environ["REMOTE_PORT"] = str(client[0]), str(client[1])
+    environ[CORS_DONE] = True  # the event-loop door adds CORS headers itself
     for name, value in scope["headers"]:
         key = name.decode("latin-1").upper().replace("-", "_")
         if key in ("CONTENT_LENGTH", "TRANSFER_ENCODING"):
@@ -143,7 +146,9 @@ class Bridge:
             from .door_raw import FastPath
 
             started = _Answer()
-            door = self.flask.wsgi_app
+            door: Any = self.flask.wsgi_app
+            if isinstance(door, CorsWsgi):
+                door = door.inner
             assert isinstance(door, FastPath)
             return started, door.failed(environ, started.start_response, error)
 

@@ -30,6 +30,7 @@ from ..engine import Call
 from ..runtime import MockRuntime
 from .answer import Reply, answer
 from .bridge import Bridge, Message
+from .cors import asgi_preflight, asgi_send
 from .params import FORM, add_body, body_type, key_from, mimetype_of, parse_query
 from .setup import is_remote
 
@@ -143,6 +144,11 @@ class MockAsgi:
             for hook in self.api_call_hooks:
                 hook()
         method = scope["method"]
+        if api and self.runtime.config.cors:  # headers only: the bytes stay the same
+            if method == "OPTIONS":
+                await asgi_preflight(scope, send)
+                return
+            send = asgi_send(send)
         try:
             body = b"" if method in ("GET", "HEAD") else await self._body(scope, receive)
         except BodyProblem as problem:
