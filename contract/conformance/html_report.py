@@ -60,19 +60,33 @@ th { text-align: left; color: var(--muted); font-weight: 600; font-size: 12px;
 td { border-bottom: 1px solid var(--line); padding: 7px 10px; vertical-align: top; }
 tr:last-child td { border-bottom: 0; }
 tbody tr:nth-child(even) td { background: #fafbfc; }
+tbody tr.row-drift td { background: #fff6f5; }
+tbody tr.row-drift td:first-child { box-shadow: inset 3px 0 0 var(--bad); }
+tbody tr.row-skip td { color: var(--muted); }
 td.num { color: var(--muted); text-align: right; width: 2em; }
 td.time { color: var(--muted); text-align: right; white-space: nowrap; }
+td.nowrap { white-space: nowrap; }
+td.name { min-width: 210px; }
+.stats { display: grid; grid-template-columns: repeat(6, 1fr); gap: 12px; margin: 0 0 18px; }
+.stat { background: #fff; border: 1px solid var(--line); border-radius: 10px;
+  padding: 10px 14px; }
+.stat b { display: block; font-size: 22px; line-height: 1.2; }
+.stat span { color: var(--muted); font-size: 12px; }
+.stat.bad b { color: var(--bad); }
+.stat.good b { color: var(--ok); }
 ul.findings { margin: 6px 0 0; padding-left: 18px; }
 ul.findings li { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
 li.problem { color: var(--bad); }
 li.warning { color: var(--skip); }
 .columns { display: grid; grid-template-columns: 3fr 2fr; gap: 18px; }
-.codes { display: flex; flex-wrap: wrap; gap: 8px; }
-.code { border: 1px solid var(--line); border-radius: 8px; padding: 6px 10px; min-width: 148px;
-  background: #fff; }
+.codes { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));
+  gap: 8px; }
+.code { border: 1px solid var(--line); border-radius: 8px; padding: 6px 10px;
+  background: #fff; color: var(--muted); }
 .code b { display: block; font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
-.code span { color: var(--muted); font-size: 12px; }
-.code.seen { border-color: #9fd3b4; background: var(--ok-bg); }
+.code span { font-size: 12px; }
+.code.seen { border-color: #9fd3b4; background: var(--ok-bg); color: var(--ink); }
+.code.seen b { color: var(--ok); }
 .code.unknown { border-color: #f0a8a2; background: var(--bad-bg); }
 .legend { color: var(--muted); margin: 10px 0 0; font-size: 12px; }
 dl.spend { display: grid; grid-template-columns: auto 1fr; gap: 6px 18px; margin: 0; }
@@ -87,6 +101,25 @@ footer { color: var(--muted); font-size: 12px; text-align: center; }
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _stats(run: Run, usage: Usage) -> str:
+    counts = {s: sum(1 for r in run.results if r.status == s) for s in
+              ("conform", "drift", "not sent", "not applicable")}  # fmt: skip
+    sent = counts["conform"] + counts["drift"]
+    limit = "no limit" if usage.limit is None else f"of {usage.limit}"
+    cards = [
+        ("", str(len(run.results)), f"probes, {sent} sent"),
+        ("good", str(counts["conform"]), "conform"),
+        ("bad" if counts["drift"] else "", str(counts["drift"]), "drifted"),
+        ("", str(counts["not sent"]), "not sent"),
+        ("", str(counts["not applicable"]), "not applicable"),
+        ("", str(usage.spent), f"billed calls spent ({limit})"),
+    ]
+    return "".join(
+        f'<div class="stat {kind}"><b>{_e(value)}</b><span>{_e(words)}</span></div>'
+        for kind, value, words in cards
+    )
 
 
 def _verdict_class(result: ProbeResult) -> str:
@@ -104,9 +137,9 @@ def _probe_rows(run: Run, scrub: Scrub) -> str:
             findings = f'<ul class="findings">{"".join(items)}</ul>'
         seconds = f"{result.seconds:.2f} s" if result.verdict is not None else "-"
         rows.append(
-            f'<tr class="{_verdict_class(result)}"><td class="num">{_e(num)}</td>'
-            f"<td>{_e(name)}</td><td><code>{_e(asked)}</code></td>"
-            f"<td><code>{_e(answer)}</code></td>"
+            f'<tr class="row-{_verdict_class(result)}"><td class="num">{_e(num)}</td>'
+            f'<td class="name">{_e(name)}</td><td class="nowrap"><code>{_e(asked)}</code></td>'
+            f'<td class="nowrap"><code>{_e(answer)}</code></td>'
             f'<td><span class="badge {_verdict_class(result)}">{_e(verdict)}</span>'
             f"{findings}</td><td>{_e(billed)}</td>"
             f'<td class="time">{_e(seconds)}</td></tr>'
@@ -211,6 +244,7 @@ def html_report(
 <span class="badge big {verdict}" id="verdict">{_e(scrub(verdict_line(run)))}</span>
 </header>
 <div class="about" id="about">{about_html}</div>
+<div class="stats" id="stats">{_stats(run, usage)}</div>
 <section id="probes">
 <h2>Probes</h2>
 {_probe_rows(run, scrub)}

@@ -105,6 +105,8 @@ def _is_terminal(stream: TextIO) -> bool:
 
 def _columns(stream: TextIO) -> int:
     try:
-        return os.get_terminal_size(stream.fileno()).columns
+        columns = os.get_terminal_size(stream.fileno()).columns
     except (AttributeError, ValueError, OSError):
-        return shutil.get_terminal_size().columns
+        columns = 0
+    # A terminal that does not say its size (a fresh pty says 0): COLUMNS, or 80.
+    return columns if columns > 0 else shutil.get_terminal_size().columns
