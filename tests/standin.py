@@ -14,8 +14,9 @@ keyed call is a success it bills. Switches, changeable between requests:
 
 ``calls`` records every request to the API path (method, the key as sent, mobile, whether
 it was billed); ``billed`` counts the billed ones; ``paths`` every request's path, whatever
-it is (the health request too), to prove that nothing at all was sent. Served by werkzeug's threaded server in a
-thread; use it as a context manager, or the ``stand_in`` fixture (tests/conftest.py).
+it is (the health request too), to prove that nothing at all was sent. Served by werkzeug's
+threaded server in a thread, without an access log; use it as a context manager, or the
+``stand_in`` fixture (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -77,9 +78,7 @@ class StandIn:
         self.paths: list[str] = []
         self._lock = threading.Lock()
         self._orders = 0
-        self._server = make_server(
-            "127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet
-        )
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="stand-in", daemon=True

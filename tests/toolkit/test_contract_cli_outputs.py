@@ -100,10 +100,11 @@ ROW = r"\[\d/3\] [^:]+: 10001, conform, free, \d+\.\d\d s\n"
 
 def _probes_on(stream: io.StringIO, total: int = 3) -> None:
     probes = standard_probes(seed=1)[:total]  # the first three expect 10001
-    body = json.dumps(INVALID_KEY).encode()
-    with Progress(stream, total) as progress:  # type: ignore[arg-type]
-        run_probes(probes, lambda p: Answer(200, "application/json", body, INVALID_KEY, True, billed=False),
-                   key=None, before=progress.before, after=progress.after)  # fmt: skip
+    answer = Answer(200, "application/json", json.dumps(INVALID_KEY).encode(), INVALID_KEY,
+                    is_json=True, billed=False)  # fmt: skip
+    with Progress(stream, total) as progress:
+        run_probes(probes, lambda p: answer, key=None, before=progress.before,
+                   after=progress.after)  # fmt: skip
 
 
 def test_on_a_terminal_a_progress_line_is_redrawn_and_replaced_by_each_row(
@@ -124,7 +125,7 @@ def test_on_a_terminal_a_progress_line_is_redrawn_and_replaced_by_each_row(
 def test_an_interrupted_run_leaves_no_progress_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm")
     stream = Terminal()
-    with pytest.raises(KeyboardInterrupt), Progress(stream, 11) as progress:  # type: ignore[arg-type]
+    with pytest.raises(KeyboardInterrupt), Progress(stream, 11) as progress:
         progress.before(1, standard_probes(seed=1)[0])
         raise KeyboardInterrupt
     assert stream.getvalue() == CLEAR + "[ 1/11] probing no key ..." + CLEAR
@@ -134,7 +135,7 @@ def test_a_progress_line_never_wraps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm")
     monkeypatch.setenv("COLUMNS", "24")
     stream = Terminal()
-    with Progress(stream, 11) as progress:  # type: ignore[arg-type]
+    with Progress(stream, 11) as progress:
         progress.status("[ 4/11] probing wrong key before bad mobile ...")
     drawn = stream.getvalue().split(CLEAR)[1]
     assert len(drawn) < 24 and drawn.endswith("...")
