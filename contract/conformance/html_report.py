@@ -171,7 +171,7 @@ def _codes(run: Run, scrub: Scrub) -> str:
         f'<p class="legend" id="codes-never">never seen: {_e(never_words)}</p>',
     ]
     if cover["tenure_seen"]:
-        tenures = ", ".join(f"{t} ({TENURE_CODES[t].words})" for t in cover["tenure_seen"])
+        tenures = "; ".join(f"{t}: {TENURE_CODES[t].english}" for t in cover["tenure_seen"])
         lines.append(f'<p class="legend" id="tenures-seen">tenure codes seen: {_e(tenures)}</p>')
     return f'<div class="codes">{"".join(chips)}</div>{"".join(lines)}'
 
