@@ -21,7 +21,15 @@ from ..version import version
 from .budget import Usage
 from .ledger import LedgerStatus
 from .probe import ProbeResult, Run
-from .report import HEADER, codes_coverage, probe_row, spend_line, timestamp, verdict_line
+from .report import (
+    HEADER,
+    answer_excerpt,
+    codes_coverage,
+    probe_row,
+    spend_line,
+    timestamp,
+    verdict_line,
+)
 
 __all__ = ["html_report"]
 
@@ -78,6 +86,11 @@ ul.findings { margin: 6px 0 0; padding-left: 18px; }
 ul.findings li { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12px; }
 li.problem { color: var(--bad); }
 li.warning { color: var(--skip); }
+details { margin-top: 6px; }
+summary { color: var(--muted); font-size: 12px; }
+details pre { white-space: pre-wrap; word-break: break-all; background: var(--paper);
+  border: 1px solid var(--line); border-radius: 6px; padding: 6px 8px; margin: 4px 0 0;
+  font-size: 12px; max-width: 420px; }
 .columns { display: grid; grid-template-columns: 3fr 2fr; gap: 18px; }
 .codes { display: grid; grid-template-columns: repeat(auto-fill, minmax(150px, 1fr));
   gap: 8px; }
@@ -107,14 +120,14 @@ def _stats(run: Run, usage: Usage) -> str:
     counts = {s: sum(1 for r in run.results if r.status == s) for s in
               ("conform", "drift", "not sent", "not applicable")}  # fmt: skip
     sent = counts["conform"] + counts["drift"]
-    limit = "no limit" if usage.limit is None else f"of {usage.limit}"
+    limit = "no limit" if usage.limit is None else str(usage.limit)
     cards = [
         ("", str(len(run.results)), f"probes, {sent} sent"),
         ("good", str(counts["conform"]), "conform"),
         ("bad" if counts["drift"] else "", str(counts["drift"]), "drifted"),
         ("", str(counts["not sent"]), "not sent"),
         ("", str(counts["not applicable"]), "not applicable"),
-        ("", str(usage.spent), f"billed calls spent ({limit})"),
+        ("", str(usage.spent), f"billed calls spent, budget {limit}"),
     ]
     return "".join(
         f'<div class="stat {kind}"><b>{_e(value)}</b><span>{_e(words)}</span></div>'
@@ -135,6 +148,10 @@ def _probe_rows(run: Run, scrub: Scrub) -> str:
             items = [f'<li class="problem">{_e(scrub(p))}</li>' for p in result.verdict.problems]
             items += [f'<li class="warning">{_e(scrub(w))}</li>' for w in result.verdict.warnings]
             findings = f'<ul class="findings">{"".join(items)}</ul>'
+        excerpt = answer_excerpt(result)
+        if excerpt is not None:  # what came back, to read without opening the JSON report
+            findings += (f"<details><summary>the answer</summary>"
+                         f"<pre>{_e(scrub(excerpt))}</pre></details>")  # fmt: skip
         seconds = f"{result.seconds:.2f} s" if result.verdict is not None else "-"
         rows.append(
             f'<tr class="row-{_verdict_class(result)}"><td class="num">{_e(num)}</td>'

@@ -20,6 +20,7 @@ from .probe import ProbeResult, Run
 
 __all__ = [
     "HEADER",
+    "answer_excerpt",
     "codes_coverage",
     "json_report",
     "junit_xml",
@@ -139,6 +140,13 @@ def text_report(
     return scrub("\n".join(lines) + "\n")
 
 
+def answer_excerpt(result: ProbeResult) -> str | None:
+    """The start of a drifting answer's body, as text (not scrubbed yet); None otherwise."""
+    if result.verdict is None or result.verdict.ok or result.answer is None:
+        return None
+    return result.answer.content[:_SHOWN_BYTES].decode("utf-8", "replace")
+
+
 def _probe_entry(result: ProbeResult, scrub: Scrub) -> dict[str, Any]:
     probe, answer = result.probe, result.answer
     entry: dict[str, Any] = {
@@ -162,8 +170,9 @@ def _probe_entry(result: ProbeResult, scrub: Scrub) -> dict[str, Any]:
     if result.verdict is not None:
         entry["problems"] = list(result.verdict.problems)
         entry["warnings"] = list(result.verdict.warnings)
-        if not result.verdict.ok and answer is not None:
-            entry["answer"] = answer.content[:_SHOWN_BYTES].decode("utf-8", "replace")
+        excerpt = answer_excerpt(result)
+        if excerpt is not None:
+            entry["answer"] = excerpt
     scrubbed: dict[str, Any] = _scrubbed(entry, scrub)
     return scrubbed
 

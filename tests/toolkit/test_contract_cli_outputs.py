@@ -303,3 +303,16 @@ def test_a_run_records_when_it_began_and_how_long_each_probe_took() -> None:
     run = run_probes(probes, lambda p: Answer(None, problem="ConnectTimeout"), key=None)
     assert run.started is not None and run.started.tzinfo is dt.timezone.utc
     assert run.seconds >= sum(r.seconds for r in run.results) >= 0
+
+
+def test_the_help_says_where_the_rows_go_and_that_paths_are_checked_first(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["check", "--help"])
+    assert done.value.code == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for said in ("--html FILE", "self-contained HTML page", "UTC timestamp", "(with times)",
+                 "each probe's row goes to stderr", "checked before the first request",
+                 "exits 2 with nothing sent"):  # fmt: skip
+        assert said in text, said

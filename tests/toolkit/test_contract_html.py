@@ -137,8 +137,11 @@ def test_the_page_has_the_probes_the_codes_and_the_spend(
             assert float(seconds[:-2]) == pytest.approx(probe["seconds"], abs=0.006)
     drifted = [i for i, p in enumerate(probes) if p["verdict"] == "drift"]
     assert drifted and all(page.row_classes[i] == "row-drift" for i in drifted)
-    for i in drifted:  # the finding, with its rule, under the verdict
+    for i in drifted:  # the finding, with its rule, and the answer, under the verdict
         assert all(problem in page.rows[i][4] for problem in probes[i]["problems"])
+        assert " ".join(probes[i]["answer"].split()) in page.rows[i][4]
+        assert "the answer" in page.rows[i][4]
+    assert sum("the answer" in row[4] for row in page.rows) == len(drifted)
     # Codes: every catalogue code once, marked seen or never seen as the report says.
     assert set(page.chips) == {str(c) for c in [SUCCESS_CODE, *ERROR_CODES]}
     for code in report["codes"]["seen"]:
@@ -189,6 +192,7 @@ def test_markup_in_an_answer_is_shown_as_text(
     assert_fetches_nothing(text, page)
     shown = '<script>alert(1)</script><img src="http://203.0.113.9/x.png">'
     assert shown in page.sections["probes"]  # as the text the server sent, escaped
+    assert '"reason":"<script>alert(1)</script>' in page.sections["probes"]  # the answer
     assert "&lt;script&gt;" in text
 
 
