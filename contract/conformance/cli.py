@@ -5,7 +5,7 @@
     juhe-contract check --base-url https://apis.juhe.cn --budget 3 \\
         [--key KEY | JUHE_KEY=...] [--canaries FILE | JUHE_CANARIES=...] \\
         [--ledger FILE [--day-cap N] [--month-cap N]] [--seed N] [--plan] \\
-        [--report report.json] [--junit junit.xml] [--strict]
+        [--report report.json] [--junit junit.xml] [--html report.html] [--strict]
 
 Sends the probes without the key first (no key, an empty key, a wrong key: never billed
 to you), then those with it. Every probe that carries the key reserves one unit of
@@ -17,11 +17,16 @@ juhe-mock that accepts every key, the wrong-key probe is not applicable. ``--pla
 sends nothing and lists what a run would send. Prints a table of probes, the codes seen
 and never seen, and the billed calls spent.
 
+While it runs, each probe's row goes to stderr as soon as it is judged, and on a terminal
+a one-line indicator says what is under way (:mod:`~contract.conformance.progress`). Every
+file it is to write (``--report``, ``--junit``, ``--html``, ``--ledger``) is checked before
+the first request: one that cannot be written is a usage error, with nothing sent.
+
 Exit status: 0 every answer keeps the contract (``--plan``: it fits the budget); 1 drift
 (a contract violation, an HTTP status other than 200, a content type that is not JSON, a
 code the catalogue does not know, an unexpected code, or no answer at all; ``--plan``: it
 needs more than the budget); 2 a usage problem (bad arguments, an unreadable or invalid
-canaries or ledger file).
+canaries or ledger file, an output file that cannot be written).
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -40,12 +45,15 @@ from ..errors import DocumentError
 from ..keys import scrub_key
 from ..transport import cleartext_warning
 from ..version import version_line
-from .budget import Budget
+from .budget import Budget, Usage
 from .canaries import Canary, canaries_from_env, load_canaries
-from .identify import identify
+from .html_report import html_report
+from .identify import Identity, identify
 from .ledger import Ledger
+from .outputs import outputs_problem
 from .plan import Plan, PlannedRequest, plan_report
-from .probe import Answer, Probe, new_seed, run_probes, send, standard_probes
+from .probe import Answer, Probe, Run, new_seed, run_probes, send, standard_probes
+from .progress import Progress
 from .report import json_report, junit_xml, text_report
 
 __all__ = ["main"]
@@ -79,7 +87,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=version_line("juhe-contract"))
     commands = parser.add_subparsers(dest="command", required=True)
-    check = commands.add_parser("check", help="probe a server and judge every answer")
+    check = commands.add_parser(
+        "check", help="probe a server and judge every answer",
+        description="Probe a server that claims to be the API and judge every answer "
+        "against the contract, within a budget of billable calls.",
+        epilog="While it runs, each probe's row goes to stderr as soon as it is judged (and "
+        "on a terminal a one-line progress indicator); the table, the codes seen and never "
+        "seen and the spend follow on stdout. Every file to write (--report, --junit, "
+        "--html, --ledger) is checked before the first request: one that cannot be written "
+        "exits 2 with nothing sent. Exit status: 0 conform, 1 drift, 2 a usage problem.",
+    )  # fmt: skip
     check.add_argument(
         "--base-url", required=True, help="scheme and host, e.g. https://apis.juhe.cn"
     )
@@ -102,8 +119,16 @@ def _parser() -> argparse.ArgumentParser:
         help="send nothing: list every request a run would make and what it can cost; "
         "exit 1 when that needs more than the budget (or the ledger's caps leave)",
     )  # fmt: skip
-    check.add_argument("--report", help="write a JSON report here")
-    check.add_argument("--junit", help="write a JUnit XML report here")
+    check.add_argument(
+        "--report", metavar="FILE",
+        help="write a JSON report here (with the tool's version and a UTC timestamp)",
+    )  # fmt: skip
+    check.add_argument("--junit", metavar="FILE", help="write a JUnit XML report here (with times)")
+    check.add_argument(
+        "--html", metavar="FILE",
+        help="write one self-contained HTML page here: the probes, the codes seen and "
+        "never seen, the spend (no script, nothing fetched)",
+    )  # fmt: skip
     check.add_argument(
         "--strict", action="store_true",
         help="judge as strictly as for our own mock (exact keys and wording)",
@@ -141,6 +166,35 @@ def _plan(
     return EXIT_CONFORM if planned.fits(args.budget, status) else EXIT_DRIFT
 
 
+def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
+    return [("--report", args.report), ("--junit", args.junit), ("--html", args.html),
+            ("--ledger", args.ledger)]  # fmt: skip
+
+
+def _write_reports(
+    args: argparse.Namespace,
+    run: Run,
+    usage: Usage,
+    about: dict[str, object],
+    identity: Identity,
+    ledger: Ledger | None,
+    scrub: Callable[[str], str],
+) -> None:
+    """Write the files asked for (checked before the run; a disk can still fill up)."""
+    if args.report:
+        report = json_report(run, base_url=args.base_url, usage=usage, scrub=scrub,
+                             about={**about, "identity": identity.as_dict()})  # fmt: skip
+        text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
+        Path(args.report).write_text(text, encoding="utf-8")
+    if args.junit:
+        Path(args.junit).write_bytes(junit_xml(run, base_url=args.base_url, scrub=scrub))
+    if args.html:
+        status = ledger.status() if ledger is not None else None
+        page = html_report(run, base_url=args.base_url, usage=usage, scrub=scrub, about=about,
+                           ledger=status, ledger_path=args.ledger)  # fmt: skip
+        Path(args.html).write_text(page, encoding="utf-8")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     key = args.key or os.environ.get("JUHE_KEY") or None
@@ -153,6 +207,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _usage_error(f"--base-url: {scrub(args.base_url)!r} is not an http(s) URL")
     if args.timeout <= 0:
         return _usage_error("--timeout: must be above 0")
+    # Before anything is sent: a report that cannot be written must not cost a request.
+    problem = outputs_problem(_outputs(args))
+    if problem is not None:
+        return _usage_error(scrub(problem))
     try:
         canaries = _canaries(args.canaries)
         ledger = None
@@ -169,7 +227,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.plan:
         return _plan(args, probes, key, ledger)
     budget = Budget(args.budget, key=key, ledger=ledger)
-    with requests.Session() as session:
+    with requests.Session() as session, Progress(sys.stderr, len(probes), scrub=scrub) as shown:
+        shown.status(f"asking {parts.hostname} who answers there ...")
         identity = identify(session, args.base_url, timeout=min(args.timeout, 5.0))
 
         def send_one(probe: Probe) -> Answer:
@@ -181,20 +240,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         run = run_probes(
             probes, send_one, key=key, strict=args.strict,
             accepts_any_key=identity.mock and identity.accepts_any_key,
+            before=shown.before, after=shown.after,
         )  # fmt: skip
     usage = budget.usage()
-    about = {"target": identity.why, "seed": seed}
+    about: dict[str, object] = {"target": identity.why, "seed": seed}
     print(text_report(run, base_url=args.base_url, usage=usage, scrub=scrub, about=about), end="")
     try:
-        if args.report:
-            report = json_report(run, base_url=args.base_url, usage=usage, scrub=scrub,
-                                 about={**about, "identity": identity.as_dict()})  # fmt: skip
-            text = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-            Path(args.report).write_text(text, encoding="utf-8")
-        if args.junit:
-            Path(args.junit).write_bytes(junit_xml(run, base_url=args.base_url, scrub=scrub))
-    except OSError as exc:
-        return _usage_error(f"cannot write the report ({type(exc).__name__}: {exc.filename})")
+        _write_reports(args, run, usage, about, identity, ledger, scrub)
+    except (OSError, DocumentError) as exc:
+        name = getattr(exc, "filename", None) or type(exc).__name__
+        return _usage_error(scrub(f"cannot write the report ({type(exc).__name__}: {name})"))
     return EXIT_CONFORM if run.conform else EXIT_DRIFT
 
 

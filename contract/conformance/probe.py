@@ -14,9 +14,11 @@ printed in the report reproduces them.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -293,6 +295,7 @@ class ProbeResult:
     verdict: Verdict | None = None
     not_sent: str | None = None  # "budget 0", "no key given"
     not_applicable: str | None = None  # what the target said that makes the probe moot
+    seconds: float = 0.0  # from sending to judging; 0 for a probe not sent
 
     @property
     def status(self) -> str:
@@ -306,9 +309,11 @@ class ProbeResult:
 
 @dataclass
 class Run:
-    """A run's results in order, and the budget it spent."""
+    """A run's results in order, when it started (UTC) and how long its probes took."""
 
     results: list[ProbeResult] = field(default_factory=list)
+    started: dt.datetime | None = None
+    seconds: float = 0.0
 
     @property
     def conform(self) -> bool:
@@ -330,25 +335,46 @@ def run_probes(
     key: str | None,
     strict: bool = False,
     accepts_any_key: bool = False,
+    before: Callable[[int, Probe], None] | None = None,
+    after: Callable[[int, ProbeResult], None] | None = None,
 ) -> Run:
     """Send each probe with ``send_one`` (which applies the budget) and judge each answer.
 
     :param accepts_any_key: the target said so (juhe-mock on its defaults): a wrong key
         cannot answer 10001 there, so the wrong-key probes are not applicable.
+    :param before: called with a probe's number (from 1) before it is sent or set aside;
+    :param after: with its number and result as soon as it is judged (the CLI's live rows).
     """
-    run = Run()
-    for probe in probes:
-        if probe.key_kind == "wrong" and accepts_any_key:
-            run.results.append(ProbeResult(probe, not_applicable=NOT_APPLICABLE_ANY_KEY))
-            continue
-        if probe.key_kind == "given" and not key:
-            run.results.append(ProbeResult(probe, not_sent="no key given"))
-            continue
-        try:
-            answer = send_one(probe)
-        except BudgetExceeded as exc:
-            run.results.append(ProbeResult(probe, not_sent=exc.short))
-            continue
-        verdict = judge(answer, codes=probe.codes, tenures=probe.tenures, strict=strict, key=key)
-        run.results.append(ProbeResult(probe, answer, verdict))
+    run = Run(started=dt.datetime.now(dt.timezone.utc))
+    began = time.monotonic()
+    for i, probe in enumerate(probes, 1):
+        if before is not None:
+            before(i, probe)
+        result = _run_one(probe, send_one, key=key, strict=strict,
+                          accepts_any_key=accepts_any_key)  # fmt: skip
+        run.results.append(result)
+        if after is not None:
+            after(i, result)
+    run.seconds = time.monotonic() - began
     return run
+
+
+def _run_one(
+    probe: Probe,
+    send_one: Callable[[Probe], Answer],
+    *,
+    key: str | None,
+    strict: bool,
+    accepts_any_key: bool,
+) -> ProbeResult:
+    if probe.key_kind == "wrong" and accepts_any_key:
+        return ProbeResult(probe, not_applicable=NOT_APPLICABLE_ANY_KEY)
+    if probe.key_kind == "given" and not key:
+        return ProbeResult(probe, not_sent="no key given")
+    began = time.monotonic()
+    try:
+        answer = send_one(probe)
+    except BudgetExceeded as exc:
+        return ProbeResult(probe, not_sent=exc.short)
+    verdict = judge(answer, codes=probe.codes, tenures=probe.tenures, strict=strict, key=key)
+    return ProbeResult(probe, answer, verdict, seconds=time.monotonic() - began)

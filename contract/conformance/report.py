@@ -3,6 +3,8 @@
 Nothing here ever holds the key: probes name only which key they sent, and every text is
 passed through ``scrub`` (the CLI's removes the key in case a server echoed it). Hashes are
 shown by their first 8 hex digits; no plaintext number is ever sent, so none can appear.
+Times: the JSON report's ``timestamp`` and JUnit's are when the probes began, in UTC
+(ISO 8601 with ``+00:00``); ``seconds``/``time`` are each probe's, from sending to judging.
 """
 
 from __future__ import annotations
@@ -12,10 +14,22 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..codes import ERROR_CODES, SUCCESS_CODE, TENURE_CODES
+from ..version import version
 from .budget import Usage
 from .probe import ProbeResult, Run
 
-__all__ = ["codes_coverage", "json_report", "junit_xml", "text_report"]
+__all__ = [
+    "HEADER",
+    "answer_excerpt",
+    "codes_coverage",
+    "json_report",
+    "junit_xml",
+    "probe_row",
+    "spend_line",
+    "text_report",
+    "timestamp",
+    "verdict_line",
+]
 
 Scrub = Callable[[str], str]
 _SHOWN_BYTES = 300
@@ -48,6 +62,43 @@ def _billed(result: ProbeResult) -> str:
     return {True: "billed", False: "free", None: "unknown"}[result.answer.billed]
 
 
+#: The columns of :func:`probe_row`.
+HEADER = ("#", "probe", "asked", "answer", "verdict", "billed")
+
+
+def probe_row(i: int, result: ProbeResult) -> tuple[str, ...]:
+    """One probe as the table shows it (:data:`HEADER`): never a key, never a number."""
+    answer = result.answer.summary() if result.answer is not None else "-"
+    if result.not_applicable is not None:
+        verdict = f"not applicable ({result.not_applicable})"
+    elif result.not_sent is not None:
+        verdict = f"not sent ({result.not_sent})"
+    else:
+        verdict = result.status
+    return (str(i), result.probe.name, result.probe.asked, answer, verdict, _billed(result))
+
+
+def timestamp(run: Run) -> str | None:
+    """When the probes began: ISO 8601 in UTC, to the second (``2026-11-28T02:17:00+00:00``)."""
+    return run.started.isoformat(timespec="seconds") if run.started is not None else None
+
+
+def spend_line(usage: Usage) -> str:
+    limit = "no limit" if usage.limit is None else str(usage.limit)
+    return (
+        f"billed calls spent: {usage.spent} of budget {limit} ({usage.billed} billed, "
+        f"{usage.unknown} unreadable answers counted as spent); {usage.calls} calls made, "
+        f"{usage.refused} refused by the budget"
+    )
+
+
+def verdict_line(run: Run) -> str:
+    sent = [r for r in run.results if r.verdict is not None]
+    drift = sum(1 for r in sent if r.status == "drift")
+    verdict = "CONFORM" if run.conform else "DRIFT"
+    return f"verdict: {verdict} ({len(sent)} probes sent, {drift} drifted)"
+
+
 def text_report(
     run: Run,
     *,
@@ -60,19 +111,10 @@ def text_report(
 
     :param about: lines to show under the title (``target``, ``seed``, ...).
     """
-    rows = [("#", "probe", "asked", "answer", "verdict", "billed")]
+    rows: list[tuple[str, ...]] = [HEADER]
     notes: list[str] = []
     for i, result in enumerate(run.results, 1):
-        answer = result.answer.summary() if result.answer is not None else "-"
-        if result.not_applicable is not None:
-            verdict = f"not applicable ({result.not_applicable})"
-        elif result.not_sent is not None:
-            verdict = f"not sent ({result.not_sent})"
-        else:
-            verdict = result.status
-        rows.append(
-            (str(i), result.probe.name, result.probe.asked, answer, verdict, _billed(result))
-        )
+        rows.append(probe_row(i, result))
         if result.verdict is not None:
             notes += [f"  #{i} {p}" for p in result.verdict.problems]
     widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
@@ -94,17 +136,15 @@ def text_report(
         lines.append("codes unknown to the catalogue: " + ", ".join(map(str, cover["unknown"])))
     if cover["tenure_seen"]:
         lines.append("tenure codes seen: " + ", ".join(cover["tenure_seen"]))
-    limit = "no limit" if usage.limit is None else str(usage.limit)
-    lines.append(
-        f"billed calls spent: {usage.spent} of budget {limit} ({usage.billed} billed, "
-        f"{usage.unknown} unreadable answers counted as spent); {usage.calls} calls made, "
-        f"{usage.refused} refused by the budget"
-    )
-    sent = [r for r in run.results if r.verdict is not None]
-    drift = sum(1 for r in sent if r.status == "drift")
-    verdict = "CONFORM" if run.conform else "DRIFT"
-    lines.append(f"verdict: {verdict} ({len(sent)} probes sent, {drift} drifted)")
+    lines += [spend_line(usage), verdict_line(run)]
     return scrub("\n".join(lines) + "\n")
+
+
+def answer_excerpt(result: ProbeResult) -> str | None:
+    """The start of a drifting answer's body, as text (not scrubbed yet); None otherwise."""
+    if result.verdict is None or result.verdict.ok or result.answer is None:
+        return None
+    return result.answer.content[:_SHOWN_BYTES].decode("utf-8", "replace")
 
 
 def _probe_entry(result: ProbeResult, scrub: Scrub) -> dict[str, Any]:
@@ -118,6 +158,7 @@ def _probe_entry(result: ProbeResult, scrub: Scrub) -> dict[str, Any]:
         "verdict": result.status,
         "not_sent": result.not_sent,
         "not_applicable": result.not_applicable,
+        "seconds": round(result.seconds, 3),
     }
     if answer is not None:
         entry["http_status"] = answer.status
@@ -129,8 +170,9 @@ def _probe_entry(result: ProbeResult, scrub: Scrub) -> dict[str, Any]:
     if result.verdict is not None:
         entry["problems"] = list(result.verdict.problems)
         entry["warnings"] = list(result.verdict.warnings)
-        if not result.verdict.ok and answer is not None:
-            entry["answer"] = answer.content[:_SHOWN_BYTES].decode("utf-8", "replace")
+        excerpt = answer_excerpt(result)
+        if excerpt is not None:
+            entry["answer"] = excerpt
     scrubbed: dict[str, Any] = _scrubbed(entry, scrub)
     return scrubbed
 
@@ -153,9 +195,13 @@ def json_report(
     scrub: Scrub = _same,
     about: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The run as a JSON-ready dict: the verdict, every probe, codes and budget."""
+    """The run as a JSON-ready dict: the tool's version, when (UTC), the verdict, every
+    probe, codes and budget."""
     return {
         "tool": "juhe-contract",
+        "version": version(),
+        "timestamp": timestamp(run),
+        "seconds": round(run.seconds, 3),
         "base_url": scrub(base_url),
         **_scrubbed(dict(about or {}), scrub),
         "verdict": "conform" if run.conform else "drift",
@@ -175,7 +221,8 @@ def json_report(
 
 
 def junit_xml(run: Run, *, base_url: str, scrub: Scrub = _same) -> bytes:
-    """One ``<testcase>`` per probe: a ``<failure>`` for drift, ``<skipped>`` if not sent."""
+    """One ``<testcase>`` per probe: a ``<failure>`` for drift, ``<skipped>`` if not sent;
+    each with its ``time``, the suite with the total and its ``timestamp``."""
     failures = sum(1 for r in run.results if r.status == "drift")
     skipped = sum(1 for r in run.results if r.status in ("not sent", "not applicable"))
     suite = ET.Element(
@@ -185,13 +232,19 @@ def junit_xml(run: Run, *, base_url: str, scrub: Scrub = _same) -> bytes:
         failures=str(failures),
         errors="0",
         skipped=str(skipped),
+        time=f"{run.seconds:.3f}",
     )
-    ET.SubElement(ET.SubElement(suite, "properties"), "property", name="base_url",
-                  value=scrub(base_url))  # fmt: skip
+    stamp = timestamp(run)
+    if stamp is not None:
+        suite.set("timestamp", stamp)
+    properties = ET.SubElement(suite, "properties")
+    ET.SubElement(properties, "property", name="base_url", value=scrub(base_url))
+    ET.SubElement(properties, "property", name="version", value=version())
     for result in run.results:
         case = ET.SubElement(
-            suite, "testcase", classname="juhe-contract", name=scrub(result.probe.name)
-        )
+            suite, "testcase", classname="juhe-contract", name=scrub(result.probe.name),
+            time=f"{result.seconds:.3f}",
+        )  # fmt: skip
         if result.not_applicable is not None:
             why = f"not applicable: {result.not_applicable}"
             ET.SubElement(case, "skipped", message=scrub(why))

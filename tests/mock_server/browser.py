@@ -4,7 +4,7 @@
 (every proxied request goes to a closed port, and background fetches are off), and quits it
 at the end. Without the browser, its driver or Selenium the tests that need them skip,
 saying how to get them; with ``CI`` set to a true value they fail instead, because CI must
-prove the dashboard in a real browser, not skip it.
+prove the dashboard (and ``juhe-contract``'s HTML report) in a real browser, not skip it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def _ci() -> bool:
 
 
 def _missing(reason: str) -> None:
-    message = f"{reason}: the dashboard's browser tests need it; {HOW_TO_GET}"
+    message = f"{reason}: the browser tests (the dashboard, the HTML report) need it; {HOW_TO_GET}"
     if _ci():
         pytest.fail(message + " (CI=true: failing rather than skipping)")
     pytest.skip(message)
