@@ -63,7 +63,9 @@ def chromium() -> Iterator[Any]:
         from selenium.webdriver.chrome.service import Service
     except ImportError:
         _missing("selenium is not installed")
-    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    binary = next(
+        filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))), None
+    )
     driver_path = shutil.which("chromedriver")
     if binary is None:
         _missing("no chromium on PATH")

@@ -112,11 +112,15 @@ def test_ci_lints_and_tests_on_push_and_pull_request_with_the_mock_as_a_service(
 
 
 def test_ci_installs_redis_server_before_the_tests_that_need_it() -> None:
-    # GitHub sets CI=true, under which tests/scale fail (not skip) without redis-server.
+    # GitHub sets CI=true, under which tests/scale fail (not skip) without redis-server:
+    # the workflow runs .ci/deps, as .ci/run does, before the tests.
     steps = [step.get("run", "") for step in _load(CI)["jobs"]["test"]["steps"]]
-    install = next(i for i, run in enumerate(steps) if "apt-get install" in run)
-    assert "redis-server" in steps[install]
+    install = next(i for i, run in enumerate(steps) if ".ci/deps" in run)
     assert install < next(i for i, run in enumerate(steps) if "make test" in run)
+    deps = (ROOT / ".ci" / "deps").read_text(encoding="utf-8")
+    for needed in ("redis-server", "chromium-driver", "fonts-wqy-microhei", "prism-cli"):
+        assert needed in deps
+    assert ".ci/deps" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
 
 
 def test_nightly_is_scheduled_keyed_from_secrets_budgeted_and_uploads_the_report() -> None:
