@@ -1,10 +1,14 @@
-"""Shared test set-up: Hypothesis profiles.
+"""Shared test set-up: Hypothesis profiles, and the helpers' plugins (tests/helpers/).
 
 ``dev`` (the default) runs a modest number of examples; ``ci`` (selected when ``CI`` is set
 to a true value, or with ``HYPOTHESIS_PROFILE=ci``) runs a few more with a fixed seed, prints
 what is needed to reproduce a failure and has no deadline, since CI machines are shared and
 slow.
 Both stay small: the whole suite runs on two cores.
+
+The plugins: the session-wide leak check (no key and no plaintext number in any log record,
+journal entry or report of the code under test), the markers kept true, and the fixtures
+``redis_server``, ``redis_url`` and ``stand_in`` for every test.
 """
 
 from __future__ import annotations
@@ -12,6 +16,15 @@ from __future__ import annotations
 import os
 
 from hypothesis import HealthCheck, settings
+
+from .helpers.processes import in_ci
+
+pytest_plugins = [
+    "tests.helpers.leaks",
+    "tests.helpers.markers",
+    "tests.helpers.redis",
+    "tests.helpers.standin",
+]
 
 settings.register_profile("dev", max_examples=40)
 # ci is derandomized: a CI run is a gate, and a gate must give the same verdict for the same
@@ -24,34 +37,4 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-
-
-def _profile() -> str:
-    explicit = os.environ.get("HYPOTHESIS_PROFILE")
-    if explicit:
-        return explicit
-    ci = os.environ.get("CI", "").strip().lower()
-    return "ci" if ci in {"1", "true", "yes"} else "dev"
-
-
-settings.load_profile(_profile())
-
-# The session-wide leak check: no key and no plaintext number in any log record, journal
-# entry or report of the code under test (tests/reliability/leaks.py). Hooks only.
-from .reliability.leaks import (  # noqa: E402
-    pytest_configure,
-    pytest_runtest_logreport,
-    pytest_runtest_setup,
-    pytest_sessionfinish,
-    pytest_terminal_summary,
-    pytest_unconfigure,
-)
-
-__all__ = [
-    "pytest_configure",
-    "pytest_runtest_logreport",
-    "pytest_runtest_setup",
-    "pytest_sessionfinish",
-    "pytest_terminal_summary",
-    "pytest_unconfigure",
-]
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if in_ci() else "dev"))

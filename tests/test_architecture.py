@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from .helpers.paths import ROOT
+
 PACKAGES = ("contract", "mock_server", "client")
 
 

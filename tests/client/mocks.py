@@ -13,10 +13,10 @@ from typing import Any, Protocol
 
 import requests
 
-from contract import validate
 from mock_server import MockServer
 
-from ..served import ServedMock
+from ..helpers.answers import check_body
+from ..helpers.served import ServedMock
 
 
 class Answers:
@@ -43,8 +43,7 @@ class Answers:
         """Validate every answer (strict: this is our own mock); returns how many."""
         for status, content in self.received:
             assert status == 200, f"the mock answered HTTP {status}"
-            body = json.loads(content)
-            assert validate(body, strict=True) == [], (body, validate(body, strict=True))
+            check_body(json.loads(content))
         return len(self.received)
 
 
@@ -95,7 +94,8 @@ class InProcessMock:
 
 
 class SubprocessMock:
-    """``juhe-mock`` in a child process (:class:`tests.served.ServedMock`), as a :class:`Mock`."""
+    """``juhe-mock`` in a child process (:class:`tests.helpers.served.ServedMock`), as a
+    :class:`Mock`."""
 
     def start(self) -> SubprocessMock:
         # The client's retry rules tell a drop before the first byte from a cut answer; the
@@ -109,7 +109,7 @@ class SubprocessMock:
         self.served.stop()
 
     def configure(self, scenario: Mapping[str, Any]) -> None:
-        self.served.configure(scenario)
+        self.served.scenario(scenario)
 
     def journal(self) -> list[dict[str, Any]]:
         return self.served.requests

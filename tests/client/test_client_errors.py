@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from pathlib import Path
 
 import pytest
 
@@ -17,6 +16,8 @@ from client.errors import (
     error_for,
 )
 from contract import ERROR_CODES, Family, error_body
+
+from ..helpers.paths import ROOT
 
 # The issue's own table, written out once here to check the derived one against it.
 EXPECTED_FAMILIES = {
@@ -139,7 +140,7 @@ def test_transport_error_survives_pickle_with_its_fields() -> None:
 def test_readme_draws_the_same_tree_as_the_docstring() -> None:
     doc = errors.__doc__ or ""
     tree = doc[doc.index("JuheError ") : doc.index("\n\n", doc.index("JuheError "))]
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "\n".join(line.strip() for line in tree.splitlines()) in "\n".join(
         line.strip() for line in readme.splitlines()
     )

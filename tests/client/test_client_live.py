@@ -1,4 +1,4 @@
-"""The client against a stand-in that plays live (tests/standin.py): it never throws away
+"""The client against a stand-in that plays live (tests/helpers/standin.py): it never throws away
 a billed answer over harmless drift, keeps an echoed key out of everything it makes, does
 not retry what may have been billed unless asked, and talks HTTPS by default."""
 
@@ -14,8 +14,7 @@ import pytest
 from client import HTTPStatusError, InvalidKeyError, InvalidResponseError, TenureClient
 from contract import BASE_URL, mobile_sha256
 
-from ..standin import StandIn
-from ..toolkit.test_live_path import ODD_KEY, _spellings
+from ..helpers.standin import ODD_KEY, StandIn, spellings
 
 DIGEST = mobile_sha256("13000000003")
 ORDERID = "J201901141703399055"
@@ -91,7 +90,7 @@ def test_an_echoed_key_is_in_no_message_repr_body_or_log(
                  *map(str, info.value.violations), repr(api), caplog.text]  # fmt: skip
     assert info.value.body is not None and info.value.body["result"] == "<key>"
     for text in shown:
-        for spelling in _spellings(ODD_KEY):
+        for spelling in spellings(ODD_KEY):
             assert spelling not in text
 
 

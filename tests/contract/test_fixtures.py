@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,18 +17,15 @@ from contract import (
     validate,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-MAGIC: list[dict[str, Any]] = json.loads(
-    (FIXTURES / "magic_numbers.json").read_text(encoding="utf-8")
-)["magic_numbers"]
-EXAMPLES: dict[str, dict[str, Any]] = json.loads(
-    (FIXTURES / "examples.json").read_text(encoding="utf-8")
-)
+from ..helpers.paths import FIXTURES, read_fixture
+
+MAGIC: list[dict[str, Any]] = read_fixture("magic_numbers.json")["magic_numbers"]
+EXAMPLES: dict[str, dict[str, Any]] = read_fixture("examples.json")
 ALL_CODES: list[str | int] = [*TENURE_CODES, *ERROR_CODES]
 
 
 def test_vendor_example_validates_strictly() -> None:
-    body = json.loads((FIXTURES / "vendor_example.json").read_text(encoding="utf-8"))
+    body = read_fixture("vendor_example.json")
     assert body == {
         "reason": "成功",
         "result": {"code": "3", "orderid": "J201901141703399055"},

@@ -17,8 +17,9 @@ from openapi_spec_validator.readers import read_from_filename
 import contract
 from contract import JSON_CONTENT_TYPE, PATH, documents, error_body, validate
 
+from ..helpers.paths import read_fixture
+
 OPENAPI = Path(contract.__file__).parent / "openapi.yaml"
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 DOCUMENT: dict[str, Any] = yaml.safe_load(OPENAPI.read_text(encoding="utf-8"))
 EXAMPLES: dict[str, Any] = DOCUMENT["components"]["examples"]
 
@@ -35,7 +36,7 @@ def test_committed_openapi_equals_catalogue_build() -> None:
 
 
 def test_openapi_examples_equal_examples_fixture() -> None:
-    fixture = json.loads((FIXTURES / "examples.json").read_text(encoding="utf-8"))
+    fixture = read_fixture("examples.json")
     assert fixture == EXAMPLES
 
 

@@ -26,6 +26,7 @@ def test_every_public_name_exists() -> None:
     assert missing == []
 
 
+@pytest.mark.subprocess
 def test_import_contract_does_not_load_hypothesis() -> None:
     # The mock and the client import contract at run time; Hypothesis is for tests only.
     code = "import sys, contract; print('hypothesis' in sys.modules)"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
 
@@ -11,7 +9,7 @@ from contract import BASE_URL, ENDPOINT
 from contract.documents import build_openapi
 from contract.transport import cleartext_warning, is_loopback_host, is_vendor_host
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..helpers.paths import ROOT
 
 
 def test_every_place_the_vendor_is_named_says_https() -> None:

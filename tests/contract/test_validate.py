@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +16,9 @@ from contract import (
     validate_report,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
-BROKEN: list[dict[str, Any]] = json.loads(
-    (FIXTURES / "broken_bodies.json").read_text(encoding="utf-8")
-)
+from ..helpers.paths import read_fixture
+
+BROKEN: list[dict[str, Any]] = read_fixture("broken_bodies.json")
 ORDERID = "J201901141703399055"
 
 
@@ -149,8 +146,9 @@ def test_odd_input_gives_violations_never_raises(body: object) -> None:
 
 # Bodies a live host plausibly sends (docs/wire.md), with both verdicts: tolerant mode flags
 # breakage, not wording or harmless shape. Rows with a status or content type are the
-# probe's to judge (tests/toolkit/test_live_bodies.py sends every row through a stand-in).
-LIVE: list[dict[str, Any]] = json.loads((FIXTURES / "live_bodies.json").read_text("utf-8"))
+# probe's to judge (tests/contract/conformance/test_live_bodies.py sends every row through
+# a stand-in).
+LIVE: list[dict[str, Any]] = read_fixture("live_bodies.json")
 LIVE_KEY = "0123456789abcdef0123456789abcdef"
 BODY_ONLY = [row for row in LIVE if "status" not in row and "content_type" not in row]
 

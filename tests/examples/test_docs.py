@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from contract.documents import MAGIC_BEGIN, MAGIC_END, magic_table_markdown
 from mock_server.scenario.document import parse_document
 
-from .conftest import SCENARIOS
+from ..helpers.paths import ROOT, SCENARIOS
 
-ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SECTION = README[README.index("<!-- section: mock -->") : README.index("<!-- /section: mock -->")]
 YAML_BLOCK = re.compile(r"^```yaml\n(.*?)^```$", re.MULTILINE | re.DOTALL)

@@ -20,9 +20,9 @@ import requests
 from contract import PATH
 from mock_server.serve import doctables
 
-from ..toolkit.conftest import run_pytest
+from ..helpers.paths import ROOT
+from ..helpers.processes import run_pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PAGES = [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 EXE = Path(sys.executable).parent / "juhe-mock"
@@ -149,6 +149,7 @@ def _stop_with_a_slow_answer_in_flight(tmp_path: Path) -> tuple[int, Any]:
     return status, got.get("answer")
 
 
+@pytest.mark.subprocess
 def test_stopping_delivers_the_slow_answer_in_flight(tmp_path: Path) -> None:
     # As docs/mock-server.md says: change the page if this changes.
     assert _stop_with_a_slow_answer_in_flight(tmp_path) == (0, 200)
@@ -157,6 +158,7 @@ def test_stopping_delivers_the_slow_answer_in_flight(tmp_path: Path) -> None:
 # --- the marker example of docs/scenarios.md passes under pytest ------------------------------
 
 
+@pytest.mark.subprocess
 def test_the_marker_example_passes(tmp_path: Path) -> None:
     text = (DOCS / "scenarios.md").read_text(encoding="utf-8")
     (example,) = [

@@ -7,13 +7,14 @@ its test, named by file and line. The README's codes tables must equal the catal
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import Any
 
 import pytest
 
 from contract import documents
 
-ROOT = Path(__file__).resolve().parents[2]
+from ..helpers.paths import ROOT
+
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # An opening fence of exactly "python", its body, and the closing fence.
 _BLOCK = re.compile(r"^```python[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
@@ -30,13 +31,23 @@ def _blocks() -> list[tuple[str, str]]:
 
 
 BLOCKS = _blocks()
+#: What in a block starts a process: MockServer(tls=True) makes its certificate with openssl.
+_STARTS_A_PROCESS = ("tls=True",)
+
+
+def _params() -> list[Any]:
+    return [
+        pytest.param(where, source, id=where, marks=[pytest.mark.subprocess]
+                     if any(s in source for s in _STARTS_A_PROCESS) else [])
+        for where, source in BLOCKS
+    ]  # fmt: skip
 
 
 def test_readme_has_python_examples() -> None:
     assert any(where.startswith("README.md:") for where, _ in BLOCKS)
 
 
-@pytest.mark.parametrize(("where", "source"), BLOCKS, ids=[where for where, _ in BLOCKS])
+@pytest.mark.parametrize(("where", "source"), _params())
 def test_example_block_runs(where: str, source: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     code = compile(source, where, "exec")

@@ -17,14 +17,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
+from .paths import ARTIFACTS
+from .processes import unavailable
 
 HOW_TO_GET = (
     "install them with `apt-get install chromium chromium-driver` (Debian) and "
     "`pip install selenium` (the test extra) to run them"
 )
 #: Where the dashboard's screenshot goes (a CI artifact); JUHE_DASHBOARD_SCREENSHOT overrides.
-SCREENSHOT = Path(__file__).resolve().parents[2] / "artifacts" / "dashboard.png"
+SCREENSHOT = ARTIFACTS / "dashboard.png"
 FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--no-first-run", "--disable-component-update", "--disable-sync",
@@ -34,15 +35,9 @@ FLAGS = (
 )  # fmt: skip
 
 
-def _ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
 def _missing(reason: str) -> None:
     message = f"{reason}: the browser tests (the dashboard, the HTML report) need it; {HOW_TO_GET}"
-    if _ci():
-        pytest.fail(message + " (CI=true: failing rather than skipping)")
-    pytest.skip(message)
+    unavailable(message, message + " (CI=true: failing rather than skipping)")
 
 
 def screenshot_path() -> Path:

@@ -31,6 +31,8 @@ from typing import Any
 
 import pytest
 
+from .paths import ROOT
+
 __all__ = [
     "SESSION",
     "LeakDetector",
@@ -68,14 +70,13 @@ def worth_watching(secret: str) -> bool:
 
 @functools.cache
 def _package_source() -> str:
-    root = Path(__file__).resolve().parents[2]
     # The shipped scenarios are the packages' own text too: a key a named scenario defines
     # ("trial-key") shows in its description, which --list-scenarios prints.
     return "\x00".join(
         path.read_text(encoding="utf-8")
         for package in ("contract", "mock_server", "client")
         for pattern in ("*.py", "*.yaml")
-        for path in sorted((root / package).rglob(pattern))
+        for path in sorted((ROOT / package).rglob(pattern))
     )
 
 
@@ -284,11 +285,11 @@ def sent_keys(
     return [part.get("key") for part in (params, data) if isinstance(part, dict)]
 
 
-#: The detector of this test session (installed by ``tests/conftest.py``).
+#: The detector of this test session (this module is a plugin of ``tests/conftest.py``).
 SESSION = LeakDetector()
 
 
-# --- pytest hooks, imported by tests/conftest.py ------------------------------------------
+# --- pytest hooks (tests/conftest.py names this module in pytest_plugins) -----------------
 
 
 def pytest_configure(config: pytest.Config) -> None:

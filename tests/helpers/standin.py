@@ -16,25 +16,39 @@ keyed call is a success it bills. Switches, changeable between requests:
 it was billed); ``billed`` counts the billed ones; ``paths`` every request's path, whatever
 it is (the health request too), to prove that nothing at all was sent. Served by werkzeug's
 threaded server in a thread, without an access log; use it as a context manager, or the
-``stand_in`` fixture (tests/conftest.py).
+``stand_in`` fixture (here, given to every test by tests/conftest.py).
+
+:data:`ODD_KEY` is a key every layer could spell differently (a slash, a plus, an ampersand,
+a space, an accented letter); :func:`spellings` gives those spellings, none of which may
+appear in anything the tools make.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote, quote_plus
 
+import pytest
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from contract import JSON_CONTENT_TYPE, PATH, is_mobile_sha256
 
+from .processes import Stopping
+
 #: The stand-in's one valid key; the tests treat it as the secret that must never leak.
 STAND_IN_KEY = "0123456789abcdef0123456789abcdef"
+#: A key with characters that URL, form and JSON encodings each spell their own way.
+ODD_KEY = "Live/Key+42&é x"
+
+
+def spellings(key: str) -> list[str]:
+    """``key`` as itself, percent-encoded, form-encoded and JSON-escaped (both ways)."""
+    return [key, quote(key, safe=""), quote_plus(key), json.dumps(key)[1:-1],
+            json.dumps(key, ensure_ascii=False).replace("/", "\\/")[1:-1]]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,7 +77,7 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-class StandIn:
+class StandIn(Stopping):
     """The live API as a loopback server; see the module's docstring."""
 
     def __init__(self, key: str = STAND_IN_KEY) -> None:
@@ -84,17 +98,6 @@ class StandIn:
             target=self._server.serve_forever, name="stand-in", daemon=True
         )
         self._thread.start()
-
-    def __enter__(self) -> StandIn:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -165,3 +168,10 @@ class StandIn:
         status = "200 OK" if self.status == 200 else f"{self.status} Error"
         start_response(status, [("Content-Type", self.content_type)])
         return [content]
+
+
+@pytest.fixture
+def stand_in() -> Iterator[StandIn]:
+    """A server on loopback that plays live, stopped after the test."""
+    with StandIn() as server:
+        yield server

@@ -4,7 +4,6 @@ plugin uses it for a URL target; the ``juhe_scenario`` marker and ``JUHE_BASE_UR
 from __future__ import annotations
 
 import http.server
-import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,8 +15,8 @@ from contract import magic_number, mobile_sha256
 from contract.conformance.target import ConfigurableMock
 from mock_server import AdminClient, AdminError, ConfigError
 
-from ..served import ServedMock
-from .conftest import run_pytest
+from ..helpers.processes import free_port, run_pytest
+from ..helpers.served import ServedMock
 
 KEY = "admin-client-key-5e1d"
 TOKEN = "admin-token-93c1f0ab"
@@ -43,6 +42,7 @@ def _post(client: AdminClient, **data: str) -> int:
     return code
 
 
+@pytest.mark.subprocess
 def test_it_is_the_configurable_mock_a_target_takes(admin: AdminClient) -> None:
     assert isinstance(admin, ConfigurableMock)
     assert admin.wait()["status"] == "ok" and admin.health()["rules"] == 0
@@ -90,13 +90,6 @@ def test_a_refused_document_names_the_field(admin: AdminClient, tmp_path: Path) 
         admin.scenario("no-such-scenario")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class _NotFound(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.send_error(404)  # an HTML page: some other server
@@ -106,7 +99,7 @@ class _NotFound(http.server.BaseHTTPRequestHandler):
 
 
 def test_no_answer_and_not_a_juhe_mock() -> None:
-    nothing = AdminClient(f"http://127.0.0.1:{_free_port()}", timeout=2)
+    nothing = AdminClient(f"http://127.0.0.1:{free_port()}", timeout=2)
     with pytest.raises(AdminError, match="no answer from juhe-mock") as caught:
         nothing.wait(timeout=0.3, interval=0.05)
     assert caught.value.status is None
@@ -130,6 +123,7 @@ def test_a_base_url_with_a_wrong_path_gets_the_mocks_own_404(served: ServedMock)
     assert caught.value.status == 404
 
 
+@pytest.mark.subprocess
 def test_a_token_is_sent_and_never_shown() -> None:
     with ServedMock("--admin-token", TOKEN) as process:
         with pytest.raises(AdminError, match="HTTP 401: a valid admin token is required"):
@@ -166,6 +160,7 @@ def test_marker_on_a_url_target(juhe_target):
 """
 
 
+@pytest.mark.subprocess
 def test_url_target_is_configured_through_the_admin_client(tmp_path: Path) -> None:
     (tmp_path / "test_url.py").write_text(URL_TARGET_TESTS, encoding="utf-8")
     with ServedMock() as process:
@@ -211,6 +206,7 @@ def test_empty_marker(juhe_mock):
 """
 
 
+@pytest.mark.subprocess
 def test_juhe_scenario_marker(tmp_path: Path) -> None:
     (tmp_path / "test_marker.py").write_text(MARKER_TESTS, encoding="utf-8")
     done = run_pytest("-q", "--strict-markers", "test_marker.py", cwd=tmp_path)
@@ -252,6 +248,7 @@ def test_several_sources_merge_in_order(tmp_path: Path) -> None:
     assert merged_scenario(["chaos"]) == "chaos"  # one source as it is
 
 
+@pytest.mark.subprocess
 def test_a_live_target_from_the_environment_fails_only_where_it_is_used(tmp_path: Path) -> None:
     (tmp_path / "test_env.py").write_text(
         "def test_plain():\n    assert 1\n\n\ndef test_target(juhe_target):\n    pass\n",

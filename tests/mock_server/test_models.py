@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -14,99 +13,91 @@ import requests
 from contract import PATH, key_fingerprint, magic_number, mobile_sha256
 from contract.clock import BEIJING
 from mock_server import MockServer, create_app
+from mock_server.testing import JuheMock
 
-from .conftest import check_body, fetch, query
+from ..helpers.answers import Served, check_body, fetch, query
+from ..helpers.threads import flat, on_threads
 
 PHONE = magic_number("4")
 
 
-def _code(mock: MockServer, key: str = "k", phone: str = PHONE) -> int:
+def _code(mock: Served, key: str = "k", phone: str = PHONE) -> int:
     return int(fetch(mock, query(phone, key=key))["error_code"])
 
 
-def test_allow_list_refuses_other_keys(mock: MockServer) -> None:
-    mock.configure({"keys": {"allow": ["good"]}})
-    assert _code(mock, "good") == 0
-    assert _code(mock, "bad") == 10001
+def test_allow_list_refuses_other_keys(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"keys": {"allow": ["good"]}})
+    assert _code(juhe_mock, "good") == 0
+    assert _code(juhe_mock, "bad") == 10001
 
 
 @pytest.mark.parametrize("code", [10002, 10003, 10004, 10005, 10009, 10021])
-def test_per_key_state_answers_its_code(mock: MockServer, code: int) -> None:
-    mock.configure({"keys": {"per_key": {"odd": {"error": code}}}})
-    assert _code(mock, "odd") == code
-    assert _code(mock, "fine") == 0
+def test_per_key_state_answers_its_code(juhe_mock: JuheMock, code: int) -> None:
+    juhe_mock.scenario({"keys": {"per_key": {"odd": {"error": code}}}})
+    assert _code(juhe_mock, "odd") == code
+    assert _code(juhe_mock, "fine") == 0
 
 
 @pytest.mark.parametrize(("expires", "expected"), [("2001-01-01", 10003), ("2999-01-01", 0)])
-def test_key_expiry_date(mock: MockServer, expires: str, expected: int) -> None:
-    mock.configure({"keys": {"per_key": {"k": {"expires": expires}}}})
-    assert _code(mock, "k") == expected
+def test_key_expiry_date(juhe_mock: JuheMock, expires: str, expected: int) -> None:
+    juhe_mock.scenario({"keys": {"per_key": {"k": {"expires": expires}}}})
+    assert _code(juhe_mock, "k") == expected
 
 
-def test_quota_counts_successes_then_10012(mock: MockServer) -> None:
-    mock.configure({"keys": {"per_key": {"k": {"quota": 2}}}})
-    codes = [_code(mock, "k", magic_number(c)) for c in ["1", "234801", "2", "3", "5"]]
+def test_quota_counts_successes_then_10012(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"keys": {"per_key": {"k": {"quota": 2}}}})
+    codes = [_code(juhe_mock, "k", magic_number(c)) for c in ["1", "234801", "2", "3", "5"]]
     assert codes == [0, 234801, 0, 10012, 10012]
-    assert mock.usage["billable"] == 2
-    assert _code(mock, "other") == 0  # a quota is per key
+    assert juhe_mock.usage["billable"] == 2
+    assert _code(juhe_mock, "other") == 0  # a quota is per key
 
 
-def test_default_quota_applies_to_every_key(mock: MockServer) -> None:
-    mock.configure({"keys": {"quota": 1}})
-    assert [_code(mock, "a"), _code(mock, "a"), _code(mock, "b")] == [0, 10012, 0]
+def test_default_quota_applies_to_every_key(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"keys": {"quota": 1}})
+    assert [_code(juhe_mock, "a"), _code(juhe_mock, "a"), _code(juhe_mock, "b")] == [0, 10012, 0]
 
 
-def test_trial_key_quota_answers_10013(mock: MockServer) -> None:
-    mock.configure({"keys": {"per_key": {"t": {"trial": True, "quota": 1}}}})
-    assert [_code(mock, "t"), _code(mock, "t")] == [0, 10013]
+def test_trial_key_quota_answers_10013(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"keys": {"per_key": {"t": {"trial": True, "quota": 1}}}})
+    assert [_code(juhe_mock, "t"), _code(juhe_mock, "t")] == [0, 10013]
 
 
-def test_quota_is_exact_under_8_concurrent_threads(mock: MockServer) -> None:
+def test_quota_is_exact_under_8_concurrent_threads(juhe_mock: JuheMock) -> None:
     limit = 37
-    mock.configure({"keys": {"per_key": {"shared": {"quota": limit}}}})
-    bodies: list[dict[str, Any]] = []
-    lock = threading.Lock()
-    start = threading.Barrier(8)
+    juhe_mock.scenario({"keys": {"per_key": {"shared": {"quota": limit}}}})
 
-    def worker() -> None:
-        start.wait()
-        mine = [fetch(mock, query(PHONE, key="shared")) for _ in range(12)]
-        with lock:
-            bodies.extend(mine)
+    def worker(_: int) -> list[dict[str, Any]]:
+        return [fetch(juhe_mock, query(PHONE, key="shared")) for _ in range(12)]
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    bodies = flat(on_threads(8, worker))
     seen = Counter(body["error_code"] for body in bodies)
     assert seen == {0: limit, 10012: 8 * 12 - limit}
     # The ledger bills exactly what the clients saw as successes, and no orderid repeats.
-    assert mock.usage["billable"] == seen[0]
-    assert mock.usage["by_key"] == {mock.requests[-1]["key"]: limit}
+    assert juhe_mock.usage["billable"] == seen[0]
+    assert juhe_mock.usage["by_key"] == {juhe_mock.requests[-1]["key"]: limit}
     orderids = [body["result"]["orderid"] for body in bodies if body["error_code"] == 0]
     assert len(set(orderids)) == len(orderids) == limit
 
 
-def test_per_ip_rate_limit_answers_10011(mock: MockServer) -> None:
+def test_per_ip_rate_limit_answers_10011(juhe_mock: JuheMock) -> None:
     # A window of ten minutes: the test cannot straddle two windows by accident... unless it
     # starts in the window's last moments, so allow the count to restart once.
-    mock.configure({"ips": {"rate": {"limit": 3, "window_s": 600}}})
-    codes = [_code(mock) for _ in range(5)]
+    juhe_mock.scenario({"ips": {"rate": {"limit": 3, "window_s": 600}}})
+    codes = [_code(juhe_mock) for _ in range(5)]
     assert codes.count(10011) >= 1
     assert codes[:3] == [0, 0, 0]
 
 
-def test_banned_ip_answers_10008(mock: MockServer) -> None:
-    mock.configure({"ips": {"banned": ["127.0.0.1"]}})
-    assert _code(mock) == 10008
+def test_banned_ip_answers_10008(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"ips": {"banned": ["127.0.0.1"]}})
+    assert _code(juhe_mock) == 10008
 
 
-def test_unknown_source_answers_10007(mock: MockServer) -> None:
-    mock.configure({"ips": {"sources": ["10.0.0.0/8"]}})
-    assert _code(mock) == 10007
-    mock.configure({"ips": {"sources": ["127.0.0.0/8"]}})
-    assert _code(mock) == 0
+def test_unknown_source_answers_10007(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"ips": {"sources": ["10.0.0.0/8"]}})
+    assert _code(juhe_mock) == 10007
+    juhe_mock.scenario({"ips": {"sources": ["127.0.0.0/8"]}})
+    assert _code(juhe_mock) == 0
 
 
 @pytest.mark.parametrize(
@@ -117,18 +108,18 @@ def test_unknown_source_answers_10007(mock: MockServer) -> None:
     ],
 )
 def test_maintenance_window_answers_10020(
-    mock: MockServer, window: dict[str, Any], expected: int
+    juhe_mock: JuheMock, window: dict[str, Any], expected: int
 ) -> None:
-    mock.configure({"maintenance": [window]})
-    assert _code(mock) == expected
+    juhe_mock.scenario({"maintenance": [window]})
+    assert _code(juhe_mock) == expected
 
 
-def test_internal_errors_are_seeded(mock: MockServer) -> None:
-    mock.configure({"seed": 3, "internal_errors": 0.3})
-    first = [_code(mock) for _ in range(30)]
-    mock.reset()
-    mock.configure({"seed": 3, "internal_errors": 0.3})
-    assert [_code(mock) for _ in range(30)] == first
+def test_internal_errors_are_seeded(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"seed": 3, "internal_errors": 0.3})
+    first = [_code(juhe_mock) for _ in range(30)]
+    juhe_mock.reset()
+    juhe_mock.scenario({"seed": 3, "internal_errors": 0.3})
+    assert [_code(juhe_mock) for _ in range(30)] == first
     assert set(first) == {0, 10014}
 
 
@@ -159,12 +150,12 @@ ORDER: list[tuple[str, dict[str, Any], str, str, int]] = [
     ("doc", "key", "phone", "code"), [o[1:] for o in ORDER], ids=[o[0] for o in ORDER]
 )
 def test_models_are_judged_in_the_documented_order(
-    mock: MockServer, doc: dict[str, Any], key: str, phone: str, code: int
+    juhe_mock: JuheMock, doc: dict[str, Any], key: str, phone: str, code: int
 ) -> None:
-    mock.configure(doc)
+    juhe_mock.scenario(doc)
     # A plaintext number stands for a malformed mobile (sent as is, not hashed).
     mobile = mobile_sha256(phone) if phone == PHONE else phone
-    assert fetch(mock, {"key": key, "mobile": mobile})["error_code"] == code
+    assert fetch(juhe_mock, {"key": key, "mobile": mobile})["error_code"] == code
 
 
 def test_rate_limit_is_exact_per_window_and_per_ip() -> None:
@@ -224,20 +215,20 @@ def test_stateful_model_from_a_scenario_file(
         assert seen == codes
 
 
-def test_platform_is_judged_before_mobile(mock: MockServer) -> None:
-    mock.configure({"keys": {"allow": ["good"]}})
-    body = fetch(mock, {"key": "bad", "mobile": "nonsense"})
+def test_platform_is_judged_before_mobile(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"keys": {"allow": ["good"]}})
+    body = fetch(juhe_mock, {"key": "bad", "mobile": "nonsense"})
     assert body["error_code"] == 10001
 
 
-def test_reset_clears_quota_journal_and_ledger(mock: MockServer) -> None:
-    mock.configure({"keys": {"quota": 1}})
-    assert [_code(mock), _code(mock)] == [0, 10012]
-    mock.reset()
-    assert mock.requests == []
-    assert mock.usage == {"billable": 0, "by_key": {}, "by_code": {}}
-    mock.configure({"keys": {"quota": 1}})
-    assert _code(mock) == 0
+def test_reset_clears_quota_journal_and_ledger(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"keys": {"quota": 1}})
+    assert [_code(juhe_mock), _code(juhe_mock)] == [0, 10012]
+    juhe_mock.reset()
+    assert juhe_mock.requests == []
+    assert juhe_mock.usage == {"billable": 0, "by_key": {}, "by_code": {}}
+    juhe_mock.scenario({"keys": {"quota": 1}})
+    assert _code(juhe_mock) == 0
 
 
 def test_keys_sharing_a_fingerprint_keep_their_own_quota() -> None:
@@ -292,17 +283,17 @@ def test_quota_window_is_configurable() -> None:
 
 
 @pytest.mark.parametrize("key", [" ", "\t", "   \n", "\u3000"])
-def test_a_key_of_only_whitespace_answers_10001(mock: MockServer, key: str) -> None:
-    assert _code(mock, key) == 10001
-    assert mock.usage["billable"] == 0
+def test_a_key_of_only_whitespace_answers_10001(juhe_mock: JuheMock, key: str) -> None:
+    assert _code(juhe_mock, key) == 10001
+    assert juhe_mock.usage["billable"] == 0
 
 
-def test_head_is_never_billed_and_takes_no_quota(mock: MockServer) -> None:
-    mock.configure({"keys": {"quota": 1}})
+def test_head_is_never_billed_and_takes_no_quota(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"keys": {"quota": 1}})
     for _ in range(3):
-        head = requests.head(mock.url + PATH, params=query(PHONE), timeout=10)
+        head = requests.head(juhe_mock.url + PATH, params=query(PHONE), timeout=10)
         assert head.status_code == 200
-    assert mock.usage["billable"] == 0
-    assert [e["billable"] for e in mock.requests] == [False] * 3
-    assert _code(mock) == 0  # the quota of 1 is still there for a GET
-    assert mock.usage["billable"] == 1
+    assert juhe_mock.usage["billable"] == 0
+    assert [e["billable"] for e in juhe_mock.requests] == [False] * 3
+    assert _code(juhe_mock) == 0  # the quota of 1 is still there for a GET
+    assert juhe_mock.usage["billable"] == 1

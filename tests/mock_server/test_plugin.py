@@ -13,7 +13,7 @@ from contract.conformance.identify import Identity
 from contract.conformance.target import ConfigurableMock, TargetSpec
 from mock_server.testing import JuheMock
 
-from .conftest import run_pytest
+from ..helpers.processes import run_pytest
 
 MOCK_TESTS = """
 import requests
@@ -54,6 +54,7 @@ def _write(tmp_path: Path, source: str) -> Path:
     return path
 
 
+@pytest.mark.subprocess
 def test_mock_fixtures_reset_per_test_and_summary_counts_the_run(tmp_path: Path) -> None:
     done = run_pytest(str(_write(tmp_path, MOCK_TESTS)), "-q", cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
@@ -65,6 +66,7 @@ def test_mock_fixtures_reset_per_test_and_summary_counts_the_run(tmp_path: Path)
     assert expected in done.stdout
 
 
+@pytest.mark.subprocess
 def test_budget_refusal_fails_the_test_naming_the_budget(tmp_path: Path) -> None:
     source = """
 from contract import magic_number, mobile_sha256
@@ -98,6 +100,7 @@ def test_calls_without_the_key_need_none(juhe_target):
     assert "2 refused" in done.stdout
 
 
+@pytest.mark.subprocess
 def test_live_defaults_to_budget_zero_and_sends_nothing_billable(tmp_path: Path) -> None:
     source = """
 import pytest
@@ -117,6 +120,7 @@ def test_live(juhe_target):
     assert "not-a-real-key" not in done.stdout + done.stderr
 
 
+@pytest.mark.subprocess
 def test_unused_plugin_adds_no_summary_line(tmp_path: Path) -> None:
     done = run_pytest(str(_write(tmp_path, "def test_plain():\n    assert 1\n")), cwd=tmp_path)
     assert done.returncode == 0
@@ -131,6 +135,7 @@ USAGE = [
 ]
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(("args", "message"), USAGE, ids=[u[1][:30] for u in USAGE])
 def test_bad_options_are_usage_errors(tmp_path: Path, args: list[str], message: str) -> None:
     source = "def test_uses(juhe_canaries):\n    pass\n"

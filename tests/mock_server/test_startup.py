@@ -7,6 +7,7 @@ import subprocess
 import sys
 from importlib import resources
 
+import pytest
 import yaml
 
 from mock_server.scenario.document import validate_document
@@ -40,6 +41,7 @@ def test_the_built_in_default_passes_the_schema() -> None:
     assert compiled.document
 
 
+@pytest.mark.subprocess
 def test_plain_answers_import_neither_flask_nor_jsonschema() -> None:
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True,
                           timeout=60)  # fmt: skip

@@ -15,11 +15,11 @@ import requests
 
 from contract import PATH, magic_number, mobile_sha256
 from contract.keys import key_fingerprint
-from mock_server import MockServer
+from mock_server.testing import JuheMock
 from mock_server.verify import Criteria, assert_called, assert_not_called, matching
 
-from ..reliability.leaks import SESSION
-from .conftest import fetch
+from ..helpers.answers import fetch
+from ..helpers.leaks import SESSION
 
 KEY = "verify-key-7f3a9c21d0"
 PHONE = "13812345678"
@@ -40,52 +40,52 @@ def _entry(**fields: Any) -> dict[str, Any]:
 # --- the journal's new fields -----------------------------------------------------------
 
 
-def _last(mock: MockServer) -> dict[str, Any]:
+def _last(mock: JuheMock) -> dict[str, Any]:
     return mock.requests[-1]
 
 
-def test_journal_says_how_a_get_was_sent(mock: MockServer) -> None:
-    fetch(mock, {"key": KEY, "mobile": HASH, "callback": ""})
-    entry = _last(mock)
+def test_journal_says_how_a_get_was_sent(juhe_mock: JuheMock) -> None:
+    fetch(juhe_mock, {"key": KEY, "mobile": HASH, "callback": ""})
+    entry = _last(juhe_mock)
     assert (entry["path"], entry["method"], entry["key_from"]) == (PATH, "GET", "query")
     assert entry["params"] == ["key", "mobile", "callback"]
     assert entry["content_type"] is None
     assert entry["key"] == key_fingerprint(KEY) and entry["mobile"] == HASH
 
 
-def test_journal_says_how_a_form_post_was_sent(mock: MockServer) -> None:
-    fetch(mock, {"key": KEY, "mobile": HASH}, method="POST")
-    entry = _last(mock)
+def test_journal_says_how_a_form_post_was_sent(juhe_mock: JuheMock) -> None:
+    fetch(juhe_mock, {"key": KEY, "mobile": HASH}, method="POST")
+    entry = _last(juhe_mock)
     assert (entry["method"], entry["key_from"]) == ("POST", "form")
     assert entry["params"] == ["key", "mobile"]
     assert entry["content_type"] == "application/x-www-form-urlencoded"
 
 
-def test_a_key_in_the_query_of_a_post_is_from_the_query(mock: MockServer) -> None:
-    url = mock.url + PATH + "?key=" + KEY
+def test_a_key_in_the_query_of_a_post_is_from_the_query(juhe_mock: JuheMock) -> None:
+    url = juhe_mock.url + PATH + "?key=" + KEY
     requests.post(url, data={"mobile": HASH, "key": "ignored-second"}, timeout=10)
-    entry = _last(mock)
+    entry = _last(juhe_mock)
     assert entry["key_from"] == "query" and entry["key"] == key_fingerprint(KEY)
     assert entry["params"] == ["key", "mobile"]
 
 
-def test_multipart_is_a_form_and_no_key_is_absent(mock: MockServer) -> None:
+def test_multipart_is_a_form_and_no_key_is_absent(juhe_mock: JuheMock) -> None:
     files = {"key": (None, KEY), "mobile": (None, HASH)}
-    requests.post(mock.url + PATH, files=files, timeout=10)
-    assert _last(mock)["key_from"] == "form"
-    assert _last(mock)["content_type"] == "multipart/form-data"
-    fetch(mock, {"mobile": HASH})
-    assert (_last(mock)["key_from"], _last(mock)["key"]) == ("absent", None)
+    requests.post(juhe_mock.url + PATH, files=files, timeout=10)
+    assert _last(juhe_mock)["key_from"] == "form"
+    assert _last(juhe_mock)["content_type"] == "multipart/form-data"
+    fetch(juhe_mock, {"mobile": HASH})
+    assert (_last(juhe_mock)["key_from"], _last(juhe_mock)["key"]) == ("absent", None)
 
 
 def test_parameter_names_that_could_carry_a_key_or_number_are_not_shown(
-    mock: MockServer,
+    juhe_mock: JuheMock,
 ) -> None:
     query = f"key={KEY}&mobile={HASH}&{PHONE}=1&x{KEY}y=2&lang=zh&" + "&".join(
         f"p_{chr(97 + i)}=1" for i in range(20)
     )
-    requests.get(mock.url + PATH + "?" + query, timeout=10)
-    names = _last(mock)["params"]
+    requests.get(juhe_mock.url + PATH + "?" + query, timeout=10)
+    names = _last(juhe_mock)["params"]
     assert names[:5] == ["key", "mobile", "<other>", "<other>", "lang"]
     assert len(names) == 17 and names[-1] == "<9 more>"
     assert PHONE not in str(names) and KEY not in str(names)

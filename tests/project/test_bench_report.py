@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-REPORT = Path(__file__).resolve().parents[2] / "bench" / "harness" / "report.py"
+from ..helpers.paths import ROOT
+
+REPORT = ROOT / "bench" / "harness" / "report.py"
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ import pytest
 from mock_server import MockServer
 from mock_server.serve.healthcheck import arguments, health_url, main
 
-from .conftest import ROOT
+from ..helpers.paths import ROOT
 
 DOCKERFILE = ROOT / "Dockerfile"
 
@@ -121,6 +121,7 @@ def _cmdline_file(tmp_path: Path, *args: str) -> Path:
     return path
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("how", [None, "argument", "environment"])
 def test_healthcheck_command_succeeds_against_a_running_mock(
     tmp_path: Path, how: str | None

@@ -4,7 +4,6 @@ the code. Docker does not run in the suite; these checks parse everything it wou
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -14,7 +13,9 @@ from mock_server.scenario.document import load_document
 from mock_server.serve.cli import _parser
 from mock_server.serve.workers import stateful_features
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+from ..helpers.paths import ROOT
+
+DEPLOY = ROOT / "deploy"
 
 
 def _compose() -> dict[str, Any]:

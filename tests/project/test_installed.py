@@ -25,7 +25,9 @@ import pytest
 
 from mock_server.scenario import library
 
-from .conftest import ROOT
+from ..helpers.paths import ROOT
+
+pytestmark = pytest.mark.subprocess
 
 #: Bounds for each step: a pip install from the local wheel cache takes 10-20 s here.
 INSTALL_TIMEOUT_S = 600

@@ -15,10 +15,13 @@ import requests
 
 from contract import PATH, magic_number, mobile_sha256
 
-from .conftest import ROOT
+from ..helpers.paths import ROOT
 
 MAKE = shutil.which("make")
-pytestmark = pytest.mark.skipif(MAKE is None, reason="make is not installed")
+pytestmark = [
+    pytest.mark.subprocess,
+    pytest.mark.skipif(MAKE is None, reason="make is not installed"),
+]
 
 
 def _dry_run(target: str, venv: Path, *extra: str) -> list[str]:

@@ -4,26 +4,23 @@ Checked by running one such test in a pytest subprocess whose ``PATH`` holds no 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-NEEDS_REDIS = "tests/scale/test_redis_store.py::test_namespaces_do_not_collide"
+from ..helpers.processes import run_pytest
+
+pytestmark = pytest.mark.subprocess
+
+NEEDS_REDIS = "tests/mock_server/state/test_redis_store.py::test_namespaces_do_not_collide"
 
 
 def run_without_redis(tmp_path: Path, ci: str | None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("CI", "PYTEST_ADDOPTS")}
-    env["PATH"] = str(tmp_path)  # an empty folder: no redis-server to find
+    env = {"PATH": str(tmp_path)}  # an empty folder: no redis-server to find
     if ci is not None:
         env["CI"] = ci
-    return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rs", NEEDS_REDIS],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    return run_pytest("-rs", NEEDS_REDIS, env=env, without=("CI",), timeout=120)
 
 
 def test_without_redis_server_a_developer_run_skips_saying_how_to_get_it(

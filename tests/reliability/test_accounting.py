@@ -8,16 +8,16 @@ orderid is unique; every body is contract-valid (strict)."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from typing import Any
 
 import requests
 
 from contract import PATH, TENURE_CODES, key_fingerprint, magic_number, mobile_sha256
-from mock_server import MockServer
+from mock_server.testing import JuheMock
 
-from .conftest import check_answer
+from ..helpers.answers import check_answer
+from ..helpers.threads import flat, on_threads
 
 THREADS = 8
 PER_THREAD = 60
@@ -55,32 +55,17 @@ def _call(session: requests.Session, url: str, step: tuple[str, str, str, str | 
     return key, phone, body
 
 
-def test_accounting_is_exact_under_8_threads(mock: MockServer) -> None:
+def test_accounting_is_exact_under_8_threads(juhe_mock: JuheMock) -> None:
     per_key = {key: {"quota": quota} for key, quota in QUOTAS.items()}
     per_key[TRIAL]["trial"] = True
-    mock.configure({"keys": {"per_key": per_key}})
-    url = mock.url + PATH
-    results: list[tuple[str, str, dict[str, Any]]] = []
-    lock = threading.Lock()
-    start = threading.Barrier(THREADS)
-    errors: list[BaseException] = []
+    juhe_mock.scenario({"keys": {"per_key": per_key}})
+    url = juhe_mock.url + PATH
 
-    def worker(thread: int) -> None:
-        try:
-            with requests.Session() as session:
-                start.wait()
-                mine = [_call(session, url, step) for step in _plan(thread)]
-            with lock:
-                results.extend(mine)
-        except BaseException as exc:  # surfaced below, with the thread's traceback
-            errors.append(exc)
+    def worker(thread: int) -> list[tuple[str, str, dict[str, Any]]]:
+        with requests.Session() as session:
+            return [_call(session, url, step) for step in _plan(thread)]
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(THREADS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors, errors
+    results = flat(on_threads(THREADS, worker))
     assert len(results) == THREADS * PER_THREAD
 
     # What the clients saw, per key.
@@ -98,11 +83,11 @@ def test_accounting_is_exact_under_8_threads(mock: MockServer) -> None:
 
     # The server's books.
     successes = [(k, body) for k, _, body in results if body["error_code"] == 0]
-    usage = mock.usage
+    usage = juhe_mock.usage
     assert usage["billable"] == len(successes)
     assert usage["by_key"] == {key_fingerprint(k): codes[k][0] for k in KEYS}
     assert usage["by_code"] == dict(Counter(body["result"]["code"] for _, body in successes))
-    journal = mock.requests
+    journal = juhe_mock.requests
     assert len(journal) == THREADS * PER_THREAD  # within the ring buffer: every request
     assert sum(entry["billable"] for entry in journal) == len(successes)
 

@@ -20,8 +20,8 @@ from mock_server import MockServer
 from mock_server.scenario.model import IpMatcher, normal_ip
 from mock_server.web.app import create_app
 
-from ..served import COMMAND
-from .conftest import check_answer
+from ..helpers.answers import check_answer
+from ..helpers.served import mock_command
 
 HASH = mobile_sha256(magic_number("3"))
 UNICODE_TOKEN = "tökén-管理-7d41"
@@ -141,6 +141,7 @@ def test_mapped_entries_compile_to_their_ipv4_form() -> None:
     assert "192.0.2.2" not in matcher
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("args", "env", "where"),
     [(["--admin-token", ""], {}, "--admin-token"),
@@ -152,7 +153,7 @@ def test_an_empty_admin_token_at_start_exits_2(
 ) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("JUHE_MOCK_")}
     done = subprocess.run(
-        [*COMMAND, "--port", "0", *args], capture_output=True, text=True, timeout=60,
+        mock_command(*args), capture_output=True, text=True, timeout=60,
         env={**clean, **env},
     )  # fmt: skip
     assert done.returncode == 2, done.stdout + done.stderr

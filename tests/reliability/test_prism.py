@@ -11,9 +11,7 @@ from __future__ import annotations
 import os
 import queue
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -25,11 +23,12 @@ import requests
 
 import contract
 from contract import MAGIC_NUMBERS, PATH, mobile_sha256
-from contract.validate import validate
 
-from ..served import ServedMock
+from ..helpers.answers import check_body
+from ..helpers.paths import ROOT
+from ..helpers.processes import free_port, npm_package
+from ..helpers.served import ServedMock
 
-ROOT = Path(__file__).resolve().parents[2]
 PRISM = "@stoplight/prism-cli@5.16.0"
 CACHE = ROOT / ".cache" / "prism"
 BUNDLED = Path(contract.__file__).parent / "openapi.bundled.json"
@@ -37,37 +36,11 @@ START_TIMEOUT_S = 90
 KEY = "prism-recipe-key-40af"
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def _unavailable(why: str) -> None:
-    if _in_ci():
-        pytest.fail(f"Prism cannot run in CI: {why}")
-    pytest.skip(f"Prism not run: {why}")
-
-
 def _prism() -> Path:
     """The ``prism`` command, installed from npm on first use."""
-    npm = shutil.which("npm")
-    if shutil.which("node") is None or npm is None:
-        _unavailable("node and npm are needed (apt-get install npm)")
     command = CACHE / "node_modules" / ".bin" / "prism"
-    if not command.exists():
-        done = subprocess.run(
-            [str(npm), "install", "--no-audit", "--no-fund", "--prefix", str(CACHE), PRISM],
-            capture_output=True, text=True, timeout=300, check=False,
-        )  # fmt: skip
-        if done.returncode != 0 or not command.exists():
-            _unavailable(f"npm install {PRISM} failed: {done.stderr.strip()[-300:]}")
+    npm_package(PRISM, CACHE, command, tool="Prism", timeout=300, needs="apt-get install npm")
     return command
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +48,7 @@ def proxied() -> Iterator[tuple[str, ServedMock]]:
     """``prism proxy --errors`` in front of a juhe-mock process: (prism's URL, the mock)."""
     command = _prism()
     with ServedMock() as mock:
-        port = _free_port()
+        port = free_port()
         process = subprocess.Popen(
             [str(command), "proxy", str(BUNDLED), mock.url, "--host", "127.0.0.1",
              "--port", str(port), "--errors"],
@@ -115,6 +88,7 @@ def _wait_listening(process: subprocess.Popen[str], lines: queue.Queue[str]) -> 
     raise AssertionError("prism proxy did not start:\n" + "".join(seen[-20:]))
 
 
+@pytest.mark.npm
 def test_every_magic_answer_passes_prisms_validation(proxied: tuple[str, ServedMock]) -> None:
     prism, mock = proxied
     mock.reset()
@@ -128,14 +102,15 @@ def test_every_magic_answer_passes_prisms_validation(proxied: tuple[str, ServedM
             assert response.status_code == 200, (phone, response.headers, response.text)
             assert "sl-violations" not in response.headers, response.headers["sl-violations"]
             body = response.json()
-            assert validate(body, strict=True) == [] and body["error_code"] == magic.error_code
+            assert check_body(body)["error_code"] == magic.error_code
     assert len(mock.requests) == 2 * len(MAGIC_NUMBERS)  # every one went through to the mock
 
 
+@pytest.mark.npm
 def test_a_contract_breaking_answer_is_caught_by_prism(proxied: tuple[str, ServedMock]) -> None:
     prism, mock = proxied
     mock.reset()
-    mock.configure(
+    mock.scenario(
         {"rules": [{"then": {"fault": "raw", "json": {"reason": "成功", "result": {"code": "7"},
                                                       "error_code": 0}}}]}
     )  # fmt: skip
@@ -148,6 +123,7 @@ def test_a_contract_breaking_answer_is_caught_by_prism(proxied: tuple[str, Serve
     assert re.search(r"result\.code must be equal to one of the allowed values", violations)
 
 
+@pytest.mark.npm
 def test_prism_refuses_a_request_the_document_calls_invalid(
     proxied: tuple[str, ServedMock],
 ) -> None:
@@ -161,5 +137,7 @@ def test_prism_refuses_a_request_the_document_calls_invalid(
 
 
 def test_ci_installs_the_same_prism() -> None:
-    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    # .ci/run (and the GitHub workflow) install the tests' packages with .ci/deps.
+    assert ".ci/deps" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    script = (ROOT / ".ci" / "deps").read_text(encoding="utf-8")
     assert f"--prefix .cache/prism {PRISM}" in script

@@ -31,7 +31,7 @@ from schemathesis.core.failures import FailureGroup
 import contract
 from mock_server import MockServer
 
-from .conftest import check_answer, first_values
+from ..helpers.answers import check_answer, first_values
 
 OPENAPI = Path(contract.__file__).parent / "openapi.yaml"
 API = "/mobile_online_sha256_cucc/query"

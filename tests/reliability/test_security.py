@@ -16,12 +16,13 @@ import requests
 from contract import JSON_CONTENT_TYPE, PATH, key_fingerprint, magic_number, mobile_sha256
 from mock_server import MockServer
 from mock_server.state.store import InMemoryStore
+from mock_server.testing import JuheMock
 from mock_server.web.answer import REQUEST_LOG
 from mock_server.web.app import create_app
 
-from .conftest import FORM, check_answer
-from .leaks import SESSION, LeakDetector, judge, sent_keys
-from .rawhttp import build, exchange, parse
+from ..helpers.answers import FORM, Served, check_answer
+from ..helpers.leaks import SESSION, LeakDetector, judge, sent_keys
+from ..helpers.rawhttp import build, exchange, parse
 
 HASH = mobile_sha256(magic_number("3"))
 TOKEN = "admin-token-for-tests-7d41"
@@ -163,37 +164,37 @@ def _half_request(port: int, *, close: bool = True) -> socket.socket:
     return sock
 
 
-def _answered(mock: MockServer) -> None:
+def _answered(mock: Served) -> None:
     response = requests.get(mock.url + PATH, params={"key": "k", "mobile": HASH}, timeout=5)
     body = check_answer(response.status_code, response.headers["Content-Type"], response.content)
     assert body["error_code"] == 0
 
 
-def test_client_hanging_up_mid_body_does_not_disturb_the_server(mock: MockServer) -> None:
+def test_client_hanging_up_mid_body_does_not_disturb_the_server(juhe_mock: JuheMock) -> None:
     for _ in range(20):  # more than the server's 8 threads
-        _half_request(mock.port)
-        _answered(mock)
-    assert mock.requests[-1]["outcome"]["error_code"] == 0
+        _half_request(juhe_mock.server.port)
+        _answered(juhe_mock)
+    assert juhe_mock.requests[-1]["outcome"]["error_code"] == 0
 
 
-def test_stalled_half_requests_do_not_block_others(mock: MockServer) -> None:
-    stalled = [_half_request(mock.port, close=False) for _ in range(16)]
+def test_stalled_half_requests_do_not_block_others(juhe_mock: JuheMock) -> None:
+    stalled = [_half_request(juhe_mock.server.port, close=False) for _ in range(16)]
     try:
         for _ in range(3):
-            _answered(mock)
+            _answered(juhe_mock)
     finally:
         for sock in stalled:
             sock.close()
-    _answered(mock)
+    _answered(juhe_mock)
 
 
-def test_client_hanging_up_before_reading_the_answer_does_not_disturb(mock: MockServer) -> None:
-    mock.configure({"rules": [{"when": {"key": "slow"}, "then": {"latency": 0.2}}]})
+def test_client_hanging_up_before_reading_the_answer_does_not_disturb(juhe_mock: JuheMock) -> None:
+    juhe_mock.scenario({"rules": [{"when": {"key": "slow"}, "then": {"latency": 0.2}}]})
     for _ in range(10):
-        sock = socket.create_connection(("127.0.0.1", mock.port), timeout=5)
+        sock = socket.create_connection(("127.0.0.1", juhe_mock.server.port), timeout=5)
         sock.sendall(build(b"GET", PATH.encode() + b"?key=slow&mobile=" + HASH.encode()))
         sock.close()  # gone before the answer is written
-    _answered(mock)
+    _answered(juhe_mock)
 
 
 # --- the session-wide leak check ----------------------------------------------------------
@@ -305,8 +306,8 @@ def test_session_leak_check_watches_the_redis_store_and_http_keys() -> None:
 
     # Wrapped by the session's detector (leaks.install_session), not the class's own code.
     for name in ("journal_append", "ledger_add", "settle"):
-        assert getattr(RedisStore, name).__module__ == "tests.reliability.leaks"
-    assert requests.Session.request.__module__ == "tests.reliability.leaks"
+        assert getattr(RedisStore, name).__module__ == "tests.helpers.leaks"
+    assert requests.Session.request.__module__ == "tests.helpers.leaks"
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from contract import PATH, magic_number, mobile_sha256
 from mock_server.state.store import OTHER_KEYS
 from mock_server.web.app import create_app, runtime_of
 
-from .conftest import check_answer
+from ..helpers.answers import check_answer
 
 JOURNAL_SIZE = 200
 WARM_UP = 2 * JOURNAL_SIZE

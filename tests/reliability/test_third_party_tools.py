@@ -17,9 +17,9 @@ import pytest
 
 import contract
 
-from ..served import ServedMock
+from ..helpers.paths import ROOT
+from ..helpers.served import ServedMock
 
-ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = Path(contract.__file__).parent / "openapi.bundled.json"
 SHIPPED_CONFIG = Path(contract.__file__).parent / "schemathesis.toml"
 ST = Path(sys.executable).parent / "st"
@@ -45,12 +45,14 @@ def test_the_root_config_is_the_shipped_one() -> None:
     assert (ROOT / "schemathesis.toml").resolve() == SHIPPED_CONFIG.resolve()
 
 
+@pytest.mark.subprocess
 def test_st_run_with_the_shipped_config_passes(mock_url: str, tmp_path: Path) -> None:
     done = _st(SHIPPED_CONFIG, mock_url, tmp_path)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "No issues found" in done.stdout
 
 
+@pytest.mark.subprocess
 def test_st_run_without_it_fails_with_st201(mock_url: str, tmp_path: Path) -> None:
     empty = tmp_path / "schemathesis.toml"
     empty.write_text("", encoding="utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -11,6 +10,8 @@ from hypothesis import strategies as st
 
 from contract.bodies import error_body, success_body
 from contract.conformance.budget import Budget, BudgetExceeded, billed_by, billing, may_be_billed
+
+from ...helpers.threads import flat, on_threads
 
 HASH = "a" * 64
 SUCCESS = success_body("3", "J201901141703399055")
@@ -174,24 +175,19 @@ def test_negative_budget_is_refused() -> None:
 
 def test_exact_under_eight_threads() -> None:
     budget = Budget(7)
-    refused = []
-    lock = threading.Lock()
 
-    def worker() -> None:
+    def worker(_: int) -> list[int]:
+        refused = []
         for _ in range(10):
             try:
                 ticket = budget.open(key="k", mobile=HASH)
             except BudgetExceeded:
-                with lock:
-                    refused.append(1)
+                refused.append(1)
                 continue
             ticket.close(SUCCESS)
+        return refused
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    refused = flat(on_threads(8, worker, together=False))
     usage = budget.usage()
     assert usage.billed == 7
     assert len(refused) == 80 - 7

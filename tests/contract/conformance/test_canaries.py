@@ -17,7 +17,7 @@ from contract.conformance.canaries import (
     parse_canaries,
 )
 
-from .conftest import SAMPLE_CANARIES
+from ...helpers.paths import SAMPLE_CANARIES
 
 HASH = "b" * 64
 

@@ -18,7 +18,8 @@ from contract import MAGIC_NUMBERS, key_fingerprint
 from contract.conformance.cli import main
 from mock_server import MockServer
 
-from .conftest import BIN, ROOT, SAMPLE_CANARIES, STAND_IN, SUITE_KEY, juhe_mock_process, usage_of
+from ...helpers.paths import BIN, ROOT, SAMPLE_CANARIES, STAND_IN, SUITE_KEY
+from ...helpers.served import ServedMock
 
 SECRET = "s3cr3t-KEY/with+odd&chars"
 ALLOW_SECRET = {"keys": {"allow": [SECRET]}}
@@ -265,17 +266,18 @@ def test_bad_canaries_env_exits_2(
     assert "absent.json: $: no such file" in err
 
 
+@pytest.mark.subprocess
 def test_console_script_against_juhe_mock_process(tmp_path: Path) -> None:
     env = {**os.environ, "JUHE_KEY": SUITE_KEY}
     env.pop("JUHE_CANARIES", None)
     report = tmp_path / "report.json"
-    with juhe_mock_process(STAND_IN) as url:
+    with ServedMock("--scenarios", str(STAND_IN)) as served:
         done = subprocess.run(
-            [str(BIN / "juhe-contract"), "check", "--base-url", url, "--budget", "3",
+            [str(BIN / "juhe-contract"), "check", "--base-url", served.url, "--budget", "3",
              "--canaries", str(SAMPLE_CANARIES), "--strict", "--report", str(report)],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60, check=False,
         )  # fmt: skip
-        billable = usage_of(url)["billable"]
+        billable = served.usage["billable"]
     assert done.returncode == 0, done.stdout + done.stderr
     assert 1 <= billable <= 3
     assert json.loads(report.read_text("utf-8"))["budget"]["spent"] == billable

@@ -1,5 +1,5 @@
 """``juhe-contract check`` on the live path: against a stand-in that plays live
-(tests/standin.py), and against a plain ``juhe-mock`` on its defaults."""
+(tests/helpers/standin.py), and against a plain ``juhe-mock`` on its defaults."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ import pytest
 from contract.conformance.cli import main
 from contract.numbers import random_digest
 
-from ..served import ServedMock
-from ..standin import StandIn
-from .conftest import BIN, ROOT
-from .test_live_path import ODD_KEY, _spellings
+from ...helpers.paths import BIN, ROOT
+from ...helpers.served import ServedMock
+from ...helpers.standin import ODD_KEY, StandIn, spellings
 
 
 def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -25,6 +24,7 @@ def check(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
     return status, out, err
 
 
+@pytest.mark.subprocess
 def test_a_plain_juhe_mock_on_its_defaults_conforms(tmp_path: Path) -> None:
     # The first thing a new user tries: the wrong-key probe does not apply to a mock that
     # says it accepts every key, instead of drifting.
@@ -82,7 +82,7 @@ def test_an_echoed_key_is_in_no_output_and_no_report(
     texts = {"stdout": out, "stderr": err, "report": report.read_text("utf-8"),
              "junit": junit.read_text("utf-8")}  # fmt: skip
     for name, text in texts.items():
-        for spelling in _spellings(ODD_KEY):
+        for spelling in spellings(ODD_KEY):
             assert spelling not in text, f"the key ({spelling!r}) is in {name}"
     probes = json.loads(texts["report"])["probes"]
     warned = [w for p in probes for w in p.get("warnings", [])]

@@ -22,8 +22,8 @@ from contract.conformance.probe import Answer, Probe, run_probes, standard_probe
 from contract.conformance.progress import Progress
 from contract.version import version
 
-from ..standin import StandIn
-from .conftest import BIN, ROOT, SAMPLE_CANARIES
+from ...helpers.paths import BIN, ROOT, SAMPLE_CANARIES
+from ...helpers.standin import StandIn
 
 CLEAR = "\r\x1b[K"
 
@@ -149,6 +149,7 @@ def test_no_progress_line_on_a_dumb_terminal(monkeypatch: pytest.MonkeyPatch) ->
     assert stream.getvalue().count("\n") == 3  # the rows still are
 
 
+@pytest.mark.subprocess
 def test_the_console_script_on_a_real_terminal(stand_in: StandIn) -> None:
     # stderr on a pseudo-terminal, as in an interactive shell; stdout a pipe.
     primary, secondary = pty.openpty()

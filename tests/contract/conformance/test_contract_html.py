@@ -19,9 +19,8 @@ from contract import ERROR_CODES, MAGIC_NUMBERS, SUCCESS_CODE
 from contract.conformance.cli import main
 from contract.version import version
 
-from ..standin import StandIn
-from .conftest import SAMPLE_CANARIES
-from .test_live_path import ODD_KEY, _spellings
+from ...helpers.paths import SAMPLE_CANARIES
+from ...helpers.standin import ODD_KEY, StandIn, spellings
 
 #: Attributes through which a page loads something (or sends the reader somewhere).
 FETCHING = {"src", "href", "srcset", "action", "formaction", "data", "poster", "background"}
@@ -175,7 +174,7 @@ def test_an_echoed_key_is_not_in_the_page(
                                           "--budget", "3", "--key", ODD_KEY)  # fmt: skip
         assert sum(1 for c in stand_in.calls if c.key == ODD_KEY) >= 6
     assert status == 1
-    for spelling in {*_spellings(ODD_KEY), *_spellings(ODD_KEY.replace("&", "&amp;"))}:
+    for spelling in {*spellings(ODD_KEY), *spellings(ODD_KEY.replace("&", "&amp;"))}:
         assert spelling not in text, spelling
     assert "<key>" in " ".join(page.sections.values())  # the echo shown, the key replaced
     assert "[key-echo]" in page.sections["probes"]

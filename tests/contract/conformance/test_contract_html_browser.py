@@ -4,7 +4,7 @@ codes and the spend; its screenshot is a CI artifact beside the dashboard's
 (``artifacts/contract-report.png``; ``JUHE_CONTRACT_SCREENSHOT`` overrides).
 
 Skips without Chromium, its driver or Selenium locally, fails under ``CI=true``
-(``tests/mock_server/browser.py``).
+(``tests/helpers/browser.py``).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ import pytest
 
 from contract.conformance.cli import main
 
-from ..mock_server.browser import chromium, console_errors
-from ..standin import StandIn
-from .conftest import ROOT, SAMPLE_CANARIES
+from ...helpers.browser import chromium, console_errors
+from ...helpers.paths import ROOT, SAMPLE_CANARIES
+from ...helpers.standin import StandIn
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
 
 SCREENSHOT = ROOT / "artifacts" / "contract-report.png"
 WIDTH = 1440

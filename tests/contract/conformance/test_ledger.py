@@ -17,7 +17,7 @@ from contract.clock import BEIJING
 from contract.conformance.budget import Budget, BudgetExceeded, LedgerCapReached
 from contract.conformance.ledger import FORMAT, Ledger, LedgerError
 
-from .conftest import ROOT
+from ...helpers.paths import ROOT
 
 SUCCESS = success_body("3", "J201901141703399055")
 HASH = "a" * 64
@@ -101,6 +101,7 @@ print(billed)
 """
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("shared", [False, True], ids=["ledger", "ledger-and-run-counts"])
 def test_concurrent_processes_never_pass_the_cap(tmp_path: Path, shared: bool) -> None:
     ledger, counts = tmp_path / "ledger.json", tmp_path / "run.json"

@@ -5,7 +5,6 @@ a usable ``result``, HTTP status, content type), never wording or harmless shape
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -14,12 +13,10 @@ import requests
 from contract.conformance.budget import Budget
 from contract.conformance.probe import judge, send
 
-from ..standin import StandIn
-from .conftest import ROOT
+from ...helpers.paths import read_fixture
+from ...helpers.standin import StandIn
 
-ROWS: list[dict[str, Any]] = json.loads(
-    (ROOT / "fixtures" / "live_bodies.json").read_text(encoding="utf-8")
-)
+ROWS: list[dict[str, Any]] = read_fixture("live_bodies.json")
 
 
 @pytest.fixture(scope="module")

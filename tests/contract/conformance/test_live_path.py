@@ -1,4 +1,4 @@
-"""The pytest plugin's live path, against a stand-in that plays live (tests/standin.py): it
+"""The pytest plugin's live path, against a stand-in that plays live (tests/helpers/standin.py): it
 bills every well-formed keyed call, echoes the key and does not say it is juhe-mock.
 
 Each test runs pytest in a subprocess, as a team's nightly would, and judges it by what
@@ -10,23 +10,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from urllib.parse import quote, quote_plus
 
 import pytest
 
 from contract import CUCC_PREFIXES, mobile_sha256
 from contract.numbers import is_phone_number
 
-from ..standin import StandIn
-from .conftest import SUITE, run_pytest
+from ...helpers.paths import SUITE
+from ...helpers.processes import run_pytest
+from ...helpers.standin import ODD_KEY, StandIn, spellings
 
-#: A key with characters that URL and JSON encodings spell differently.
-ODD_KEY = "Live/Key+42&é x"
-
-
-def _spellings(key: str) -> list[str]:
-    return [key, quote(key, safe=""), quote_plus(key), json.dumps(key)[1:-1],
-            json.dumps(key, ensure_ascii=False).replace("/", "\\/")[1:-1]]  # fmt: skip
+pytestmark = pytest.mark.subprocess
 
 
 def _write(tmp_path: Path, source: str) -> Path:
@@ -80,7 +74,7 @@ def test_an_echoed_key_reaches_no_output_and_no_file(tmp_path: Path) -> None:
     xml = junit.read_text(encoding="utf-8")
     outputs = {"stdout": done.stdout, "stderr": done.stderr, "junit": xml}
     for name, text in outputs.items():
-        for spelling in _spellings(ODD_KEY):
+        for spelling in spellings(ODD_KEY):
             assert spelling not in text, f"the key ({spelling!r}) is in the run's {name}"
     # What was scrubbed is still there to read, with the key replaced.
     assert "<key>" in done.stdout and "&lt;key&gt;" in xml

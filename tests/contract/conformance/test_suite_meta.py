@@ -5,21 +5,17 @@ contract, and never spends more than ``--juhe-budget`` (the stand-in's own ledge
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import (
-    SAMPLE_CANARIES,
-    STAND_IN,
-    SUITE,
-    SUITE_KEY,
-    juhe_mock_process,
-    run_pytest,
-    usage_of,
-    write_scenario,
-)
+from ...helpers.paths import SAMPLE_CANARIES, STAND_IN, SUITE, SUITE_KEY
+from ...helpers.processes import run_pytest
+from ...helpers.served import ServedMock
+
+pytestmark = pytest.mark.subprocess
 
 #: Few examples per property: each run here is a whole pytest process.
 EXAMPLES = "5"
@@ -34,12 +30,12 @@ def run_suite(url: str, *extra: str) -> tuple[int, str]:
 
 
 def test_suite_passes_against_juhe_mock_at_a_url() -> None:
-    with juhe_mock_process(STAND_IN) as url:
-        status, output = run_suite(url, "--juhe-strict")
-        billable = usage_of(url)["billable"]
+    with ServedMock("--scenarios", str(STAND_IN)) as served:
+        status, output = run_suite(served.url, "--juhe-strict")
+        billable = served.usage["billable"]
     assert status == 0, output
     assert "failed" not in output
-    assert f"calls to the server at {url}" in output
+    assert f"calls to the server at {served.url}" in output
     assert f"{billable} billed" in output  # the summary agrees with the stand-in's ledger
 
 
@@ -71,9 +67,11 @@ BROKEN = [
 def test_suite_fails_against_a_broken_mock_naming_the_rule(
     tmp_path: Path, name: str, outcome: dict[str, Any], named: list[str]
 ) -> None:
-    broken = write_scenario(tmp_path, name, {"rules": [{"name": name, "then": outcome}]})
-    with juhe_mock_process(STAND_IN, broken) as url:
-        status, output = run_suite(url)
+    broken = tmp_path / f"{name}.json"
+    document = {"rules": [{"name": name, "then": outcome}]}
+    broken.write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with ServedMock("--scenarios", str(STAND_IN), "--scenarios", str(broken)) as served:
+        status, output = run_suite(served.url)
     assert status == 1, output
     assert "the answer breaks the contract" in output
     for text in named:
@@ -82,9 +80,9 @@ def test_suite_fails_against_a_broken_mock_naming_the_rule(
 
 @pytest.mark.parametrize("budget", [0, 1, 5])
 def test_suite_spends_at_most_its_budget(budget: int) -> None:
-    with juhe_mock_process(STAND_IN) as url:
-        status, output = run_suite(url, "--juhe-budget", str(budget))
-        billable = usage_of(url)["billable"]
+    with ServedMock("--scenarios", str(STAND_IN)) as served:
+        status, output = run_suite(served.url, "--juhe-budget", str(budget))
+        billable = served.usage["billable"]
     assert billable <= budget
     # The suite wants more than 5 billable calls: it fails closed, naming the budget.
     assert status == 1

@@ -15,7 +15,8 @@ from mock_server.scenario.document import default_document, load_document, merge
 from mock_server.scenario.errors import ConfigError
 from mock_server.scenario.schema import SCENARIO_SCHEMA
 
-from .conftest import SCENARIOS, check_body
+from ...helpers.answers import check_body
+from ...helpers.paths import SCENARIOS
 
 
 def test_schema_is_a_valid_json_schema() -> None:

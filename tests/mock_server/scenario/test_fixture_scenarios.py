@@ -12,7 +12,8 @@ import yaml
 from contract import PATH, magic_number
 from mock_server import MockServer
 
-from .conftest import SCENARIOS, check_body, fetch, query
+from ...helpers.answers import check_body, fetch, query
+from ...helpers.paths import SCENARIOS
 
 PHONE = "13812345678"
 

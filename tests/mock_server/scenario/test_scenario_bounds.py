@@ -28,8 +28,8 @@ from mock_server.scenario.document import compile_file, compile_text, validate_d
 from mock_server.scenario.errors import ConfigError
 from mock_server.web.app import create_app
 
-from ..served import COMMAND
-from .conftest import check_body
+from ...helpers.answers import check_body
+from ...helpers.served import mock_command
 
 HASH = mobile_sha256(magic_number("3"))
 SECRET = "sk-planted-secret-5e1f"
@@ -127,6 +127,7 @@ LOADER_CRASHES = [
 ]  # fmt: skip
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("name", "text", "why"), LOADER_CRASHES, ids=[c[0] for c in LOADER_CRASHES]
 )
@@ -135,7 +136,7 @@ def test_juhe_mock_refuses_them_with_exit_2(tmp_path: Path, name: str, text: str
     path.write_text(text, encoding="utf-8")
     started = time.monotonic()
     done = subprocess.run(
-        [*COMMAND, "--port", "0", "--scenarios", str(path)],
+        mock_command("--scenarios", str(path)),
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert time.monotonic() - started < 30  # liveness: a start, then a refusal, not a hang

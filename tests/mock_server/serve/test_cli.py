@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,48 +14,24 @@ import requests
 
 from contract import PATH, magic_number, mobile_sha256
 
-from .conftest import SCENARIOS, fetch
+from ...helpers.answers import fetch
+from ...helpers.paths import SCENARIOS
+from ...helpers.served import COMMAND, EXE, MODULE, ServedMock, mock_command
 
-EXE = shutil.which("juhe-mock", path=str(Path(sys.executable).parent))
-COMMANDS = {
-    "juhe-mock": [EXE or "juhe-mock"],
-    "python-m": [sys.executable, "-m", "mock_server"],
-}
-SERVING = "juhe-mock serving on http://127.0.0.1:"
+pytestmark = pytest.mark.subprocess
+
+#: The console script and ``python -m``: both must serve alike.
+COMMANDS = {"juhe-mock": [EXE or "juhe-mock"], "python-m": MODULE}
 #: Every promise below holds on the server (granian, named or by default). waitress is
 #: retired: ``--server waitress`` exits 2 saying why (test_retired_waitress_exits_2...).
 SERVERS = ["granian"]
 
 
-@contextmanager
-def _running(
-    tmp_path: Path, *args: str, command: str = "juhe-mock"
-) -> Iterator[tuple[subprocess.Popen[str], str, Path]]:
-    log = tmp_path / "stderr.log"
-    with log.open("w", encoding="utf-8") as err:
-        proc = subprocess.Popen(
-            [*COMMANDS[command], "--port", "0", *args],
-            stdout=subprocess.PIPE, stderr=err, text=True, encoding="utf-8",
-        )  # fmt: skip
-        try:
-            assert proc.stdout is not None
-            first = proc.stdout.readline().rstrip("\n")
-            assert first.startswith(SERVING), first
-            yield proc, first.removeprefix("juhe-mock serving on "), log
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=10)
-            if proc.stdout is not None:
-                proc.stdout.close()
-
-
 @pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("command", sorted(COMMANDS))
-def test_serves_on_free_port_and_stops_on_sigterm(
-    tmp_path: Path, command: str, server: str
-) -> None:
-    with _running(tmp_path, "--server", server, command=command) as (proc, url, _):
+def test_serves_on_free_port_and_stops_on_sigterm(command: str, server: str) -> None:
+    with ServedMock("--server", server, command=COMMANDS[command]) as mock:
+        proc, url = mock.process, mock.url
         port = int(url.rsplit(":", 1)[1])
         assert port > 0
         params = {"key": "k", "mobile": mobile_sha256(magic_number("3"))}
@@ -75,7 +47,8 @@ def test_sigterm_does_not_wait_for_a_slow_answer(tmp_path: Path, server: str) ->
     slow = tmp_path / "slow.yaml"
     slow.write_text("rules: [{then: {fault: drip, chunk: 1, interval: 600}}]\n", encoding="utf-8")
     target = f"{PATH}?key=k&mobile={mobile_sha256(magic_number('3'))}"
-    with _running(tmp_path, "--server", server, "--scenarios", str(slow)) as (proc, url, log):
+    with ServedMock("--server", server, "--scenarios", str(slow)) as mock:
+        proc, url = mock.process, mock.url
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as sock:
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
@@ -84,30 +57,32 @@ def test_sigterm_does_not_wait_for_a_slow_answer(tmp_path: Path, server: str) ->
                 received += sock.recv(4096)
             proc.send_signal(signal.SIGTERM)
             assert proc.wait(timeout=5) == 0
-    text = log.read_text(encoding="utf-8")
+    text = mock.log_text()
     assert "still running" not in text
     assert "Traceback" not in text
 
 
 @pytest.mark.parametrize("server", SERVERS)
-def test_sigint_stops_cleanly(tmp_path: Path, server: str) -> None:
-    with _running(tmp_path, "--server", server) as (proc, _, log):
+def test_sigint_stops_cleanly(server: str) -> None:
+    with ServedMock("--server", server) as mock:
+        proc = mock.process
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=5) == 0
-    assert "Traceback" not in log.read_text(encoding="utf-8")
+    assert "Traceback" not in mock.log_text()
 
 
 @pytest.mark.parametrize("server", SERVERS)
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_one_redacted_log_line_per_request(tmp_path: Path, fmt: str, server: str) -> None:
+def test_one_redacted_log_line_per_request(fmt: str, server: str) -> None:
     key = "very-secret-key-123"
     phones = ["13000000003", "13812345678"]
-    with _running(tmp_path, "--server", server, "--log-format", fmt) as (proc, url, log):
+    with ServedMock("--server", server, "--log-format", fmt) as mock:
+        proc, url = mock.process, mock.url
         fetch(url, {"key": key, "mobile": mobile_sha256(phones[0])})
         fetch(url, {"key": key, "mobile": phones[1]})  # a plaintext number: 234802
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=5)
-    lines = log.read_text(encoding="utf-8").splitlines()
+    lines = mock.log_text().splitlines()
     assert len(lines) == 2
     text = "\n".join(lines)
     assert key not in text
@@ -119,10 +94,11 @@ def test_one_redacted_log_line_per_request(tmp_path: Path, fmt: str, server: str
 
 
 @pytest.mark.parametrize("server", SERVERS)
-def test_scenario_file_is_served(tmp_path: Path, server: str) -> None:
+def test_scenario_file_is_served(server: str) -> None:
     path = SCENARIOS / "no-record-by-default.yaml"
     args = ["--server", server, "--scenarios", str(path), "--seed", "3"]
-    with _running(tmp_path, *args) as (proc, url, _):
+    with ServedMock(*args) as mock:
+        proc, url = mock.process, mock.url
         params = {"key": "k", "mobile": mobile_sha256("13812345678")}
         assert fetch(url, params)["error_code"] == 234803
         proc.send_signal(signal.SIGTERM)
@@ -130,10 +106,11 @@ def test_scenario_file_is_served(tmp_path: Path, server: str) -> None:
 
 
 @pytest.mark.parametrize("server", SERVERS)
-def test_repeated_scenarios_are_merged_in_order(tmp_path: Path, server: str) -> None:
+def test_repeated_scenarios_are_merged_in_order(server: str) -> None:
     files = [str(SCENARIOS / "trial-key.yaml"), str(SCENARIOS / "no-record-by-default.yaml")]
     args = ["--server", server, "--scenarios", files[0], "--scenarios", files[1]]
-    with _running(tmp_path, *args) as (proc, url, _):
+    with ServedMock(*args) as mock:
+        proc, url = mock.process, mock.url
         unknown = {"key": "k", "mobile": mobile_sha256("13812345678")}
         assert fetch(url, unknown)["error_code"] == 234803  # from the second file
         trial = {"key": "trial-key", "mobile": mobile_sha256(magic_number("5"))}
@@ -144,12 +121,9 @@ def test_repeated_scenarios_are_merged_in_order(tmp_path: Path, server: str) -> 
 
 
 @pytest.mark.parametrize("server", SERVERS)
-def test_admin_token_guards_the_admin_api(tmp_path: Path, server: str) -> None:
-    with _running(tmp_path, "--server", server, "--admin-token", "t0ken-for-cli") as (
-        proc,
-        url,
-        _,
-    ):
+def test_admin_token_guards_the_admin_api(server: str) -> None:
+    with ServedMock("--server", server, "--admin-token", "t0ken-for-cli") as mock:
+        proc, url = mock.process, mock.url
         health = url + "/__admin/health"
         assert requests.get(health, timeout=10).status_code == 401  # loopback is not enough
         wrong = {"Authorization": "Bearer nope"}
@@ -162,7 +136,7 @@ def test_admin_token_guards_the_admin_api(tmp_path: Path, server: str) -> None:
 
 def _fails(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*COMMANDS["juhe-mock"], "--port", "0", *args],
+        mock_command(*args),
         capture_output=True, text=True, encoding="utf-8", timeout=30,
     )  # fmt: skip
 
@@ -201,7 +175,7 @@ def test_missing_scenario_file_exits_2(tmp_path: Path) -> None:
 @pytest.mark.parametrize("server", SERVERS)
 def test_bad_option_exits_2_saying_which(args: list[str], message: str, server: str) -> None:
     done = subprocess.run(
-        [*COMMANDS["juhe-mock"], "--server", server, *args],
+        [*COMMAND, "--server", server, *args],
         capture_output=True, text=True, timeout=30,
     )  # fmt: skip
     assert done.returncode == 2
@@ -217,7 +191,7 @@ def test_port_in_use_exits_2(tmp_path: Path, server: str) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         done = subprocess.run(
-            [*COMMANDS["juhe-mock"], "--server", server, "--port", str(port)],
+            [*COMMAND, "--server", server, "--port", str(port)],
             capture_output=True, text=True, timeout=30,
         )  # fmt: skip
     assert done.returncode == 2
@@ -226,9 +200,7 @@ def test_port_in_use_exits_2(tmp_path: Path, server: str) -> None:
 
 
 def test_print_schema_is_json() -> None:
-    done = subprocess.run(
-        [*COMMANDS["juhe-mock"], "--print-schema"], capture_output=True, text=True, timeout=30
-    )
+    done = subprocess.run([*COMMAND, "--print-schema"], capture_output=True, text=True, timeout=30)
     assert done.returncode == 0
     assert json.loads(done.stdout)["title"] == "juhe-mock scenario document"
 
@@ -245,37 +217,25 @@ def test_retired_waitress_exits_2_saying_why(workers: str) -> None:
 
 def test_unknown_server_in_environment_exits_2() -> None:
     done = subprocess.run(
-        [*COMMANDS["juhe-mock"], "--port", "0"],
+        mock_command(),
         capture_output=True, text=True, timeout=30, env={**os.environ, "JUHE_MOCK_SERVER": "uwsgi"},
     )  # fmt: skip
     assert done.returncode == 2
     assert "JUHE_MOCK_SERVER: 'uwsgi' is not granian or waitress" in done.stderr
 
 
-def test_server_from_environment_is_used(tmp_path: Path) -> None:
+def test_server_from_environment_is_used() -> None:
     retired = subprocess.run(
-        [*COMMANDS["juhe-mock"], "--port", "0"],
+        mock_command(),
         capture_output=True, text=True, timeout=30,
         env={**os.environ, "JUHE_MOCK_SERVER": "waitress"},
     )  # fmt: skip
     assert retired.returncode == 2 and "--server waitress is retired" in retired.stderr
-    env = {**os.environ, "JUHE_MOCK_SERVER": "granian"}
-    log = tmp_path / "stderr.log"
-    with log.open("w", encoding="utf-8") as err:
-        proc = subprocess.Popen(
-            [*COMMANDS["juhe-mock"], "--port", "0"],
-            stdout=subprocess.PIPE, stderr=err, text=True, env=env,
-        )  # fmt: skip
-        try:
-            assert proc.stdout is not None
-            url = proc.stdout.readline().strip().removeprefix("juhe-mock serving on ")
-            response = requests.get(url + "/__admin/health", timeout=10)
-            assert response.headers["Server"] == "granian"
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            assert proc.wait(timeout=10) == 0
-            if proc.stdout is not None:
-                proc.stdout.close()
+    with ServedMock(env={"JUHE_MOCK_SERVER": "granian"}) as mock:
+        response = requests.get(mock.url + "/__admin/health", timeout=10)
+        assert response.headers["Server"] == "granian"
+        mock.process.send_signal(signal.SIGTERM)
+        assert mock.process.wait(timeout=10) == 0
 
 
 def test_default_granian_serves_others_while_one_answer_waits(tmp_path: Path) -> None:
@@ -283,7 +243,8 @@ def test_default_granian_serves_others_while_one_answer_waits(tmp_path: Path) ->
     slow = tmp_path / "slow.yaml"
     slow.write_text("rules: [{when: {key: slow}, then: {latency: 600}}]\n", encoding="utf-8")
     target = f"{PATH}?key=slow&mobile={mobile_sha256(magic_number('3'))}"
-    with _running(tmp_path, "--scenarios", str(slow)) as (proc, url, _):
+    with ServedMock("--scenarios", str(slow)) as mock:
+        proc, url = mock.process, mock.url
         host, port = url.removeprefix("http://").split(":")
         with socket.create_connection((host, int(port)), timeout=10) as sock:
             sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
@@ -298,11 +259,12 @@ def test_default_granian_serves_others_while_one_answer_waits(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("server", SERVERS)
-def test_admin_state_is_exact_on_either_server(tmp_path: Path, server: str) -> None:
+def test_admin_state_is_exact_on_either_server(server: str) -> None:
     # One granian worker is one process: quotas, the journal, the ledger and scenario
     # writes over the admin API work as on waitress (no 409 as with several workers).
     key = "quota-key"
-    with _running(tmp_path, "--server", server) as (proc, url, _):
+    with ServedMock("--server", server) as mock:
+        proc, url = mock.process, mock.url
         scenario = {"version": 1, "keys": {"per_key": {key: {"quota": 2}}}}
         assert requests.put(url + "/__admin/scenarios", json=scenario, timeout=10).ok
         rule = {"when": {"key": "other"}, "then": {"error": 234801}}

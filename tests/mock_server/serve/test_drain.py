@@ -27,15 +27,16 @@ import requests
 from contract import PATH, magic_number, mobile_sha256
 from mock_server import MockServer
 
-from ..served import ServedMock
-from .conftest import RedisServer, check_body, namespace
+from ...helpers.answers import check_body
+from ...helpers.redis import RedisServer, namespace
+from ...helpers.served import ServedMock
 
 HASH = mobile_sha256(magic_number("3"))
 DRAIN_S = 3.0
 MARGIN_S = 4.0
 SLOW = {"rules": [{"when": {"key": "slow"}, "then": {"latency": 1.0}},
                   {"when": {"key": "stuck"}, "then": {"latency": 600}}]}  # fmt: skip
-MODES = ["one-process", "workers-memory", "workers-redis"]
+MODES = ["one-process", "workers-memory", pytest.param("workers-redis", marks=pytest.mark.redis)]
 
 
 def _args(mode: str, tmp_path: Path, request: pytest.FixtureRequest) -> list[str]:
@@ -102,13 +103,14 @@ def launch(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[
         mock.stop()
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["TERM", "INT"])
 @pytest.mark.parametrize("mode", MODES)
 def test_signal_drains_in_flight_and_exits_0(
     launch: Callable[[str], ServedMock], mode: str, signum: int
 ) -> None:
     mock = launch(mode)
-    port = int(mock.url.rsplit(":", 1)[1])
+    port = mock.port
     in_flight = [_send(port, "slow") for _ in range(3)]
     time.sleep(0.3)  # the three are decided and waiting out their second
     mock.process.send_signal(signum)
@@ -123,13 +125,14 @@ def test_signal_drains_in_flight_and_exits_0(
     assert "Traceback" not in mock.log_text()
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("mode", MODES)
 def test_drain_cuts_a_long_wait_at_the_timeout_and_a_second_signal_ends_it(
     launch: Callable[[str], ServedMock], mode: str
 ) -> None:
     # One stop: a 600 s latency is cut at the drain timeout, and the process exits 0.
     mock = launch(mode)
-    port = int(mock.url.rsplit(":", 1)[1])
+    port = mock.port
     stuck = _send(port, "stuck")
     time.sleep(0.3)
     began = time.monotonic()
@@ -140,7 +143,7 @@ def test_drain_cuts_a_long_wait_at_the_timeout_and_a_second_signal_ends_it(
     stuck.close()
     # Two stops: the second one ends it at once, with status 1.
     again = launch(mode)
-    port = int(again.url.rsplit(":", 1)[1])
+    port = again.port
     stuck = _send(port, "stuck")
     time.sleep(0.3)
     again.process.send_signal(signal.SIGTERM)
@@ -174,22 +177,10 @@ def test_in_process_mock_server_drains_on_stop() -> None:
 # --- a worker killed with SIGKILL ---------------------------------------------------------
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        found.append(int(entry))
-            except (OSError, ValueError, IndexError):
-                continue
-    return found
-
-
+@pytest.mark.subprocess
 def test_default_has_no_worker_to_lose_and_a_kill_ends_service(tmp_path: Path) -> None:
     with ServedMock() as mock:
-        assert _children(mock.process.pid) == []  # one process: the state and the server
+        assert mock.worker_pids() == []  # one process: the state and the server
         url = mock.url + PATH
         params = {"key": "k", "mobile": HASH}
         for _ in range(20):
@@ -202,11 +193,12 @@ def test_default_has_no_worker_to_lose_and_a_kill_ends_service(tmp_path: Path) -
             requests.get(url, params=params, timeout=5)
 
 
+@pytest.mark.subprocess
 def test_killed_memory_worker_comes_back_with_nothing_served_from_its_memory() -> None:
     with ServedMock("--workers", "2") as mock:
         url = mock.url + PATH
         params = {"key": "k", "mobile": HASH}
-        workers = _children(mock.process.pid)
+        workers = mock.worker_pids()
         assert len(workers) == 2, workers
         orderids: list[str] = []
         stop = threading.Event()
@@ -228,7 +220,7 @@ def test_killed_memory_worker_comes_back_with_nothing_served_from_its_memory() -
         os.kill(workers[0], signal.SIGKILL)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
-            now = _children(mock.process.pid)
+            now = mock.worker_pids()
             if len(now) == 2 and workers[0] not in now:
                 break
             time.sleep(0.1)
@@ -236,8 +228,8 @@ def test_killed_memory_worker_comes_back_with_nothing_served_from_its_memory() -
         stop.set()
         for client in clients:
             client.join(timeout=30)
-        assert workers[0] not in _children(mock.process.pid)
-        assert len(_children(mock.process.pid)) == 2  # granian brought a fresh one
+        assert workers[0] not in mock.worker_pids()
+        assert len(mock.worker_pids()) == 2  # granian brought a fresh one
         assert len(orderids) == len(set(orderids)) > 0  # lanes: unique across the death
         # The per-worker journal and ledger were never served, so a fresh worker resets
         # nothing anyone could read.

@@ -17,10 +17,10 @@ from mock_server import ConfigError, MockServer
 from mock_server.scenario import library
 from mock_server.serve.cli import main
 
-from ..served import ServedMock
-from .conftest import SCENARIOS, fetch, query
+from ...helpers.answers import fetch, query
+from ...helpers.paths import ROOT, SCENARIOS
+from ...helpers.served import ServedMock
 
-ROOT = Path(__file__).resolve().parents[2]
 VERSION = metadata.version("juhe-tenure-toolkit")
 
 
@@ -32,6 +32,7 @@ def test_the_names_are_the_shipped_files() -> None:
     assert link.is_symlink() and link.resolve() == SCENARIOS.resolve()
 
 
+@pytest.mark.subprocess
 def test_a_bare_name_is_a_shipped_scenario_everywhere_a_path_is(tmp_path: Path) -> None:
     with MockServer(scenarios="maintenance") as mock:
         assert fetch(mock, query(magic_number("1")))["error_code"] == 10020
@@ -107,6 +108,7 @@ def _bin(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     "command",
     [["juhe-mock"], ["juhe-mock", "validate"], ["juhe-contract"], ["juhe-tenure"]],

@@ -22,8 +22,8 @@ from mock_server import MockConfig, MockServer
 from mock_server.runtime import MockRuntime
 from mock_server.serve.reload import Reloader
 
-from ..served import COMMAND, ServedMock
-from .conftest import fetch, query
+from ...helpers.answers import fetch, query
+from ...helpers.served import ServedMock, mock_command
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -56,6 +56,7 @@ def _replace(path: Path, text: str) -> None:
     os.replace(fresh, path)
 
 
+@pytest.mark.subprocess
 def test_watch_serves_a_changed_file_and_keeps_journal_and_ledger(tmp_path: Path) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(_tenure("3"), encoding="utf-8")
@@ -72,6 +73,7 @@ def test_watch_serves_a_changed_file_and_keeps_journal_and_ledger(tmp_path: Path
         assert mock.usage["billable"] == 4
 
 
+@pytest.mark.subprocess
 def test_watch_refuses_a_broken_file_and_keeps_the_last_good(tmp_path: Path) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(_tenure("3"), encoding="utf-8")
@@ -93,6 +95,7 @@ def test_watch_refuses_a_broken_file_and_keeps_the_last_good(tmp_path: Path) -> 
         assert _code(mock.url) == "5"
 
 
+@pytest.mark.subprocess
 def test_sighup_reloads_on_demand_and_refuses_a_broken_file(tmp_path: Path) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(_tenure("3"), encoding="utf-8")
@@ -113,6 +116,7 @@ def test_sighup_reloads_on_demand_and_refuses_a_broken_file(tmp_path: Path) -> N
         assert mock.process.poll() is None  # SIGHUP no longer ends the process
 
 
+@pytest.mark.subprocess
 def test_a_reload_keeps_counters_and_replaces_admin_changes(tmp_path: Path) -> None:
     """Quota counters stay (as configure keeps them); the files replace what the admin API
     put; reset goes back to the files as they are now."""
@@ -124,7 +128,7 @@ def test_a_reload_keeps_counters_and_replaces_admin_changes(tmp_path: Path) -> N
         mock.process.send_signal(signal.SIGHUP)
         _wait_log(mock, "reloaded (SIGHUP)")
         assert [_code(mock.url), _code(mock.url)] == ["4", 10012]  # 2 of 3 were used
-        mock.configure({"rules": [{"then": {"error": 10020}}]})
+        mock.scenario({"rules": [{"then": {"error": 10020}}]})
         assert _code(mock.url) == 10020
         mock.process.send_signal(signal.SIGHUP)
         _wait_log(mock, "reloaded (SIGHUP)", 2)
@@ -134,10 +138,11 @@ def test_a_reload_keeps_counters_and_replaces_admin_changes(tmp_path: Path) -> N
 
 
 def _exit(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*COMMAND, "--port", "0", *args], capture_output=True, text=True,
+    return subprocess.run(mock_command(*args), capture_output=True, text=True,
                           timeout=30, env=env)  # fmt: skip
 
 
+@pytest.mark.subprocess
 def test_watch_with_several_workers_exits_2_saying_why() -> None:
     done = _exit("--watch", "--workers", "2")
     assert done.returncode == 2 and done.stdout == ""
@@ -146,6 +151,7 @@ def test_watch_with_several_workers_exits_2_saying_why() -> None:
     assert from_env.returncode == 2 and "--watch: with --workers 2" in from_env.stderr
 
 
+@pytest.mark.subprocess
 def test_sighup_with_several_workers_is_ignored_saying_why(tmp_path: Path) -> None:
     scenario = tmp_path / "s.yaml"
     scenario.write_text(_tenure("3"), encoding="utf-8")

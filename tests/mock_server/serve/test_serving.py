@@ -23,9 +23,11 @@ import requests
 
 from contract import PATH, magic_number, mobile_sha256
 
-from ..served import ServedMock
-from .conftest import check_answer
-from .rawhttp import build, parse
+from ...helpers.answers import check_answer
+from ...helpers.rawhttp import build, parse
+from ...helpers.served import ServedMock
+
+pytestmark = pytest.mark.subprocess
 
 HASH = mobile_sha256(magic_number("3"))
 TARGET = f"{PATH}?key=k&mobile={HASH}".encode()

@@ -21,10 +21,10 @@ from contract import PATH, magic_number
 from mock_server import MockServer
 from mock_server.serve.tls import TlsError, self_signed
 
-from ..served import COMMAND, ServedMock
-from .conftest import fetch, query
+from ...helpers.answers import fetch, query
+from ...helpers.served import ServedMock, mock_command
 
-pytestmark = pytest.mark.timeout(90)
+pytestmark = [pytest.mark.subprocess, pytest.mark.timeout(90)]
 
 
 @pytest.fixture(autouse=True)
@@ -106,13 +106,13 @@ def test_juhe_mock_with_given_files_and_from_the_environment(tmp_path: Path) -> 
         assert mock.url.startswith("https://")
         assert fetch(mock.url, query(magic_number("3")), verify=str(cert))["result"]["code"] == "3"
     env = {**os.environ, "JUHE_MOCK_TLS_CERT": str(cert), "JUHE_MOCK_TLS_KEY": str(key)}
-    done = subprocess.run([*COMMAND, "--port", "0", "--tls-key", str(tmp_path / "x.pem")],
+    done = subprocess.run(mock_command("--tls-key", str(tmp_path / "x.pem")),
                           env=env, capture_output=True, text=True, timeout=30)  # fmt: skip
     assert done.returncode == 2 and "x.pem: no such file" in done.stderr
 
 
 def _fails(*args: str, env: dict[str, str] | None = None) -> str:
-    done = subprocess.run([*COMMAND, "--port", "0", *args], capture_output=True, text=True,
+    done = subprocess.run(mock_command(*args), capture_output=True, text=True,
                           timeout=30, env=env)  # fmt: skip
     assert done.returncode == 2, (done.returncode, done.stdout, done.stderr)
     assert done.stdout == ""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import threading
@@ -20,17 +19,11 @@ import requests
 
 from contract import key_fingerprint, magic_number, mobile_sha256
 
-from .conftest import (
-    RedisServer,
-    api_url,
-    check_body,
-    free_port,
-    mock_command,
-    namespace,
-    running_mock,
-    start_redis,
-    stop_process,
-)
+from ...helpers.answers import check_body
+from ...helpers.processes import free_port, stop_process
+from ...helpers.redis import RedisServer, namespace, redis_executable, start_redis
+from ...helpers.served import ServedMock, mock_command
+from ...helpers.threads import on_threads
 
 KEY = "scale-test-key"
 CONNECTIONS = 16
@@ -70,11 +63,9 @@ def run_load(
     """``connections`` keep-alive clients, each making ``per_connection`` calls at once."""
     load = Load()
     lock = threading.Lock()
-    start = threading.Barrier(connections)
 
-    def client() -> None:
+    def client(_: int) -> None:
         session = requests.Session()
-        start.wait(timeout=30)
         done = 0
         while done < per_connection:
             try:
@@ -99,12 +90,7 @@ def run_load(
                 on_progress(seen)
         session.close()
 
-    threads = [threading.Thread(target=client) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
+    on_threads(connections, client)  # they start together, at one barrier
     return load
 
 
@@ -120,10 +106,10 @@ def test_quota_exact_across_two_workers_with_redis(
 ) -> None:
     quota = 40
     args = ["--workers", "2", "--state", redis_server.url(), "--namespace", namespace()]
-    with running_mock(tmp_path, *args, "--scenarios", str(_scenario(tmp_path, quota))) as mock:
+    with ServedMock(*args, "--scenarios", str(_scenario(tmp_path, quota))) as mock:
         assert len(mock.worker_pids()) == 2
-        load = run_load(api_url(mock), per_connection=12)
-        usage = mock.usage()
+        load = run_load(mock.endpoint, per_connection=12)
+        usage = mock.usage
         journal = mock.admin("GET", "/requests").json()
     assert load.dropped == 0
     assert len(load.bodies) == CONNECTIONS * 12
@@ -140,7 +126,7 @@ def test_quota_exact_across_two_workers_with_redis(
 def test_killed_worker_loses_no_counted_state(tmp_path: Path, redis_server: RedisServer) -> None:
     quota = 150
     args = ["--workers", "2", "--state", redis_server.url(), "--namespace", namespace()]
-    with running_mock(tmp_path, *args, "--scenarios", str(_scenario(tmp_path, quota))) as mock:
+    with ServedMock(*args, "--scenarios", str(_scenario(tmp_path, quota))) as mock:
         victim = mock.worker_pids()[0]
         killed = threading.Event()
 
@@ -149,8 +135,8 @@ def test_killed_worker_loses_no_counted_state(tmp_path: Path, redis_server: Redi
                 killed.set()
                 os.kill(victim, signal.SIGKILL)
 
-        load = run_load(api_url(mock), per_connection=20, on_progress=kill_midway)
-        usage = mock.usage()
+        load = run_load(mock.endpoint, per_connection=20, on_progress=kill_midway)
+        usage = mock.usage
         deadline = time.monotonic() + 5
         while len(mock.worker_pids()) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -174,15 +160,15 @@ def test_killed_worker_loses_no_counted_state(tmp_path: Path, redis_server: Redi
 def test_admin_reset_resets_every_worker(tmp_path: Path, redis_server: RedisServer) -> None:
     quota = 6
     args = ["--workers", "2", "--state", redis_server.url(), "--namespace", namespace()]
-    with running_mock(tmp_path, *args, "--scenarios", str(_scenario(tmp_path, quota))) as mock:
-        before = run_load(api_url(mock), per_connection=2)
-        assert mock.usage()["billable"] == quota
+    with ServedMock(*args, "--scenarios", str(_scenario(tmp_path, quota))) as mock:
+        before = run_load(mock.endpoint, per_connection=2)
+        assert mock.usage["billable"] == quota
         response = mock.admin("POST", "/reset")
         assert response.status_code == 200 and response.json() == {"reset": True}
-        assert mock.usage()["billable"] == 0
+        assert mock.usage["billable"] == 0
         assert mock.admin("GET", "/requests").json()["count"] == 0
-        after = run_load(api_url(mock), per_connection=2)
-        usage = mock.usage()
+        after = run_load(mock.endpoint, per_connection=2)
+        usage = mock.usage
     assert before.codes().count(0) == quota
     assert after.codes().count(0) == quota  # every worker sees the cleared quota
     assert usage["billable"] == quota
@@ -198,19 +184,17 @@ def test_two_namespaces_on_one_redis_do_not_collide(
     first = ["--workers", "2", "--namespace", namespace(), "--scenarios", scenario]
     env = {"JUHE_MOCK_STATE": redis_server.url()}  # the environment variable works too
     second = ["--state", redis_server.url(), "--namespace", namespace(), "--scenarios", scenario]
-    with running_mock(tmp_path, *first, env=env) as one, running_mock(tmp_path, *second) as two:
-        loads = [run_load(api_url(one), 1), run_load(api_url(two), 1)]
-        usages = [one.usage(), two.usage()]
+    with ServedMock(*first, env=env) as one, ServedMock(*second) as two:
+        loads = [run_load(one.endpoint, 1), run_load(two.endpoint, 1)]
+        usages = [one.usage, two.usage]
     for load, usage in zip(loads, usages, strict=True):
         assert load.codes().count(0) == quota
         assert usage["billable"] == quota
 
 
-def test_scenario_writes_refused_with_several_workers(
-    tmp_path: Path, redis_server: RedisServer
-) -> None:
+def test_scenario_writes_refused_with_several_workers(redis_server: RedisServer) -> None:
     args = ["--workers", "2", "--state", redis_server.url(), "--namespace", namespace()]
-    with running_mock(tmp_path, *args) as mock:
+    with ServedMock(*args) as mock:
         put = mock.admin("PUT", "/scenarios", json={"version": 1})
         add = mock.admin("POST", "/scenarios/rules", json={"then": {"error": 10014}})
         got = mock.admin("GET", "/scenarios")
@@ -221,29 +205,30 @@ def test_scenario_writes_refused_with_several_workers(
     assert got.status_code == 200
 
 
-def test_sigterm_stops_every_worker(tmp_path: Path, redis_server: RedisServer) -> None:
+def test_sigterm_stops_every_worker(redis_server: RedisServer) -> None:
     args = ["--workers", "2", "--state", redis_server.url(), "--namespace", namespace()]
-    with running_mock(tmp_path, *args) as mock:
+    with ServedMock(*args) as mock:
         workers = mock.worker_pids()
         assert len(workers) == 2
         started = time.monotonic()
-        mock.proc.send_signal(signal.SIGTERM)
-        assert mock.proc.wait(timeout=5) == 0
+        mock.process.send_signal(signal.SIGTERM)
+        assert mock.process.wait(timeout=5) == 0
         took = time.monotonic() - started
         gone = [not Path(f"/proc/{pid}").exists() for pid in workers]
     assert all(gone), workers
     assert took < 5  # generous: a bound for a hung stop, not a timing claim
-    assert "Traceback" not in mock.log.read_text(encoding="utf-8")
+    assert "Traceback" not in mock.log_text()
 
 
 # --- memory state with several workers ---------------------------------------------------
 
 
+@pytest.mark.subprocess
 def test_memory_workers_serve_stateless_with_unique_orderids(tmp_path: Path) -> None:
     args = ["--workers", "2", "--scenarios", str(_scenario(tmp_path)), "--admin-token", "tok"]
     token = {"X-Admin-Token": "tok"}
-    with running_mock(tmp_path, *args) as mock:
-        load = run_load(api_url(mock), per_connection=25)
+    with ServedMock(*args) as mock:
+        load = run_load(mock.endpoint, per_connection=25)
         anonymous = mock.admin("GET", "/usage")  # the token check still comes first
         usage = mock.admin("GET", "/usage", headers=token)
         journal = mock.admin("GET", "/requests", headers=token)
@@ -259,6 +244,7 @@ def test_memory_workers_serve_stateless_with_unique_orderids(tmp_path: Path) -> 
     assert health.status_code == 200
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize(
     ("doc", "named"),
     [
@@ -290,6 +276,7 @@ def test_memory_workers_refuse_stateful_scenarios(
     assert KEY not in done.stderr  # a key is named by its fingerprint only
 
 
+@pytest.mark.subprocess
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_unreachable_state_exits_2(workers: str) -> None:
     url = f"redis://:pw-not-shown@127.0.0.1:{free_port()}/0"
@@ -304,6 +291,7 @@ def test_unreachable_state_exits_2(workers: str) -> None:
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.subprocess
 def test_bad_workers_count_exits_2() -> None:
     done = subprocess.run(mock_command("--workers", "0"), capture_output=True, text=True)
     assert done.returncode == 2
@@ -314,13 +302,13 @@ def test_bad_workers_count_exits_2() -> None:
 def test_redis_lost_mid_run_is_a_clear_503(
     tmp_path: Path, redis_server: RedisServer, workers: str
 ) -> None:
-    own = start_redis(shutil.which("redis-server") or "redis-server", tmp_path / "r.log")
+    own = start_redis(redis_executable(), tmp_path / "r.log")
     try:
         args = ["--workers", workers, "--state", own.url(), "--namespace", namespace()]
-        with running_mock(tmp_path, *args) as mock:
-            check_body(requests.get(api_url(mock), params=PARAMS, timeout=10).json())
+        with ServedMock(*args) as mock:
+            check_body(requests.get(mock.endpoint, params=PARAMS, timeout=10).json())
             stop_process(own.proc)
-            response = requests.get(api_url(mock), params=PARAMS, timeout=30)
+            response = requests.get(mock.endpoint, params=PARAMS, timeout=30)
             assert response.status_code == 503  # on the API path, in the API's own shape
             check_body(response.json())
             assert response.json()["error_code"] == 10014
@@ -332,4 +320,4 @@ def test_redis_lost_mid_run_is_a_clear_503(
             assert "Redis at redis://127.0.0.1:" in body["message"]
     finally:
         stop_process(own.proc)
-    assert "Traceback" not in mock.log.read_text(encoding="utf-8")
+    assert "Traceback" not in mock.log_text()

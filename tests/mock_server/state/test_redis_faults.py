@@ -10,7 +10,6 @@ each was its own round trip. Each test is bounded in time.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import threading
 import time
@@ -25,15 +24,13 @@ import requests
 
 from contract import key_digest, magic_number, mobile_sha256
 
-from .conftest import (
-    RedisServer,
-    api_url,
-    check_body,
-    namespace,
-    running_mock,
-    start_redis,
-    stop_process,
-)
+from ...helpers.answers import check_body
+from ...helpers.processes import stop_process
+from ...helpers.redis import RedisServer, namespace, redis_executable, start_redis
+from ...helpers.served import ServedMock
+from ...helpers.threads import on_threads
+
+pytestmark = pytest.mark.redis
 
 KEY = "fault-test-key"
 PARAMS = {"key": KEY, "mobile": mobile_sha256(magic_number("3"))}
@@ -48,10 +45,7 @@ def _scenario(tmp_path: Path, quota: int) -> str:
 @contextmanager
 def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
     """A redis-server of this test alone (the session's is shared by every test)."""
-    executable = shutil.which("redis-server")
-    if executable is None:
-        pytest.skip("redis-server is not on PATH")  # the session fixture already fails in CI
-    server = start_redis(executable, tmp_path / "redis.log")
+    server = start_redis(redis_executable(), tmp_path / "redis.log")
     try:
         yield server
     finally:
@@ -71,23 +65,19 @@ def test_a_paused_redis_gets_503s_within_the_timeout(
 ) -> None:
     with own_redis(tmp_path) as paused:
         args = ["--state", paused.url(), "--namespace", namespace(), "--redis-timeout-s", "0.5"]
-        with running_mock(tmp_path, *args) as mock:
-            first, _ = _get(api_url(mock))
+        with ServedMock(*args) as mock:
+            first, _ = _get(mock.endpoint)
             assert first.status_code == 200
             check_body(first.json())
             os.kill(paused.proc.pid, signal.SIGSTOP)
             try:
                 answers: list[tuple[int, float, str]] = []
 
-                def call() -> None:
-                    response, took = _get(api_url(mock))
+                def call(_: int) -> None:
+                    response, took = _get(mock.endpoint)
                     answers.append((response.status_code, took, response.text))
 
-                threads = [threading.Thread(target=call) for _ in range(4)]
-                for thread in threads:
-                    thread.start()
-                for thread in threads:
-                    thread.join(timeout=30)
+                on_threads(4, call, together=False, timeout=30)
                 usage = mock.admin("GET", "/usage")
             finally:
                 os.kill(paused.proc.pid, signal.SIGCONT)
@@ -98,7 +88,7 @@ def test_a_paused_redis_gets_503s_within_the_timeout(
                 assert took < 3.0, f"{took:.1f} s for a 0.5 s timeout"  # not 10 s and more
             assert usage.status_code == 503 and usage.json()["error"] == "state_unavailable"
             assert "TimeoutError" in usage.json()["message"]
-            again, _ = _get(api_url(mock))
+            again, _ = _get(mock.endpoint)
             assert again.status_code == 200  # Redis is back: so is the mock
 
 
@@ -107,28 +97,26 @@ def test_redis_restarted_empty_is_reported_until_reset(tmp_path: Path) -> None:
         port = first_life.port
         args = ["--state", first_life.url(), "--namespace", namespace(),
                 "--scenarios", _scenario(tmp_path, 5)]  # fmt: skip
-        with running_mock(tmp_path, *args) as mock:
-            codes = [_get(api_url(mock))[0].json()["error_code"] for _ in range(3)]
+        with ServedMock(*args) as mock:
+            codes = [_get(mock.endpoint)[0].json()["error_code"] for _ in range(3)]
             assert codes == [0, 0, 0]
             stop_process(first_life.proc)  # no persistence: its data goes with it
-            second_life = start_redis(
-                shutil.which("redis-server") or "", tmp_path / "redis-2.log", port
-            )
+            second_life = start_redis(redis_executable(), tmp_path / "redis-2.log", port)
             try:
-                lost, _ = _get(api_url(mock))
+                lost, _ = _get(mock.endpoint)
                 assert lost.status_code == 503, lost.text
                 check_body(lost.json())
                 assert "is gone" in lost.headers["X-Juhe-Mock-Error"]
                 usage = mock.admin("GET", "/usage")
                 assert usage.status_code == 503 and "POST /__admin/reset" in usage.json()["message"]
-                assert _get(api_url(mock))[0].status_code == 503  # still: until reset
+                assert _get(mock.endpoint)[0].status_code == 503  # still: until reset
                 assert mock.admin("POST", "/reset").status_code == 200
-                after = [_get(api_url(mock))[0].json()["error_code"] for _ in range(6)]
+                after = [_get(mock.endpoint)[0].json()["error_code"] for _ in range(6)]
                 assert after == [0, 0, 0, 0, 0, 10012]  # a fresh state, counted exactly
-                assert mock.usage()["billable"] == 5
+                assert mock.usage["billable"] == 5
             finally:
                 stop_process(second_life.proc)
-    assert "is gone" in mock.log.read_text(encoding="utf-8")  # said once, loudly, in the log
+    assert "is gone" in mock.log_text()  # said once, loudly, in the log
 
 
 def _hammer(url: str, clients: int, calls: int) -> tuple[int, int]:
@@ -136,7 +124,7 @@ def _hammer(url: str, clients: int, calls: int) -> tuple[int, int]:
     seen = failed = 0
     lock = threading.Lock()
 
-    def client() -> None:
+    def client(_: int) -> None:
         nonlocal seen, failed
         session = requests.Session()
         for _ in range(calls):
@@ -154,11 +142,7 @@ def _hammer(url: str, clients: int, calls: int) -> tuple[int, int]:
                 seen += body["error_code"] == 0
         session.close()
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    on_threads(clients, client, together=False)
     return seen, failed
 
 
@@ -180,7 +164,7 @@ def test_killed_workers_leave_quota_ledger_and_journal_agreeing(
     quota, name = 400, namespace()
     args = ["--workers", "2", "--state", redis_server.url(), "--namespace", name,
             "--scenarios", _scenario(tmp_path, quota)]  # fmt: skip
-    with running_mock(tmp_path, *args, env={"JUHE_MOCK_JOURNAL_SIZE": "5000"}) as mock:
+    with ServedMock(*args, env={"JUHE_MOCK_JOURNAL_SIZE": "5000"}) as mock:
         stop = threading.Event()
         kills: list[int] = []
         # Each first-generation worker once, mid-load: granian ends the server when a worker
@@ -197,14 +181,14 @@ def test_killed_workers_leave_quota_ledger_and_journal_agreeing(
         thread = threading.Thread(target=killer)
         thread.start()
         try:
-            seen, failed = _hammer(api_url(mock), clients=16, calls=60)
+            seen, failed = _hammer(mock.endpoint, clients=16, calls=60)
         finally:
             stop.set()
             thread.join(timeout=10)
         deadline = time.monotonic() + 10  # granian brings the last one killed back
         while len(mock.worker_pids()) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
-        usage = _retrying(lambda: mock.usage())
+        usage = _retrying(lambda: mock.usage)
         journal = _retrying(lambda: mock.admin("GET", "/requests").json()["requests"])
     client = redis.Redis.from_url(redis_server.url(), decode_responses=True)
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -20,14 +19,10 @@ from mock_server.state.connect import StateError, open_store
 from mock_server.state.redis_store import RedisStore, redact_url
 from mock_server.state.store import StateUnavailable
 
-from .conftest import (
-    RedisServer,
-    check_body,
-    free_port,
-    namespace,
-    start_redis,
-    stop_process,
-)
+from ...helpers.answers import check_body
+from ...helpers.processes import free_port, stop_process
+from ...helpers.redis import RedisServer, namespace, redis_executable, start_redis
+from ...helpers.threads import flat, on_threads
 
 
 def test_namespaces_do_not_collide(redis_server: RedisServer) -> None:
@@ -136,27 +131,19 @@ def test_mock_server_in_process_on_redis_store(redis_server: RedisServer) -> Non
 
 
 def test_orderid_blocks_stay_unique_across_stores_and_threads(redis_server: RedisServer) -> None:
-    import threading
 
     from mock_server.state.orderids import OrderIds
 
     name = namespace()
     stores = [RedisStore(redis_server.url(), name, orderid_block=16) for _ in range(2)]
-    ids: list[str] = []
-    lock = threading.Lock()
+    each = [store for store in stores for _ in range(4)]
 
-    def worker(store: RedisStore) -> None:
-        orderids = OrderIds(store, clock=lambda: 1_800_000_000.0)
-        mine = [orderids.next() for _ in range(150)]
-        with lock:
-            ids.extend(mine)
+    def worker(index: int) -> list[str]:
+        orderids = OrderIds(each[index], clock=lambda: 1_800_000_000.0)
+        return [orderids.next() for _ in range(150)]
 
     try:
-        threads = [threading.Thread(target=worker, args=(s,)) for s in stores for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        ids = flat(on_threads(len(each), worker, together=False, timeout=60))
         assert len(ids) == 1200
         assert len(set(ids)) == 1200
         assert all(re.fullmatch(r"J\d{18}", i) for i in ids)
@@ -176,6 +163,7 @@ def test_without_the_redis_package_state_is_a_clear_error(
         open_store("redis://127.0.0.1:6379/0", "default")
 
 
+@pytest.mark.subprocess
 def test_mock_server_imports_without_the_redis_package() -> None:
     code = (
         "import sys; sys.modules['redis'] = None\n"
@@ -209,6 +197,7 @@ def _serve_with_state(url: str) -> tuple[str, Any]:
     return "server", MockServer(state=url, namespace=namespace())
 
 
+@pytest.mark.redis
 @pytest.mark.parametrize(
     "build",
     [_build_with_store, _build_with_state, _serve_with_store, _serve_with_state],
@@ -218,7 +207,7 @@ def test_redis_lost_is_a_503_whichever_way_the_app_was_built(
     tmp_path: Path, build: Callable[[str], tuple[str, Any]]
 ) -> None:
     """create_app and MockServer answer a Redis failure as the CLI does (a 503, not a 500)."""
-    own = start_redis(shutil.which("redis-server") or "redis-server", tmp_path / "r.log")
+    own = start_redis(redis_executable(), tmp_path / "r.log")
     kind, made = build(own.url())
     params = {"key": "k", "mobile": "5" * 64}
     try:

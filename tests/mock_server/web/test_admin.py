@@ -9,16 +9,17 @@ import requests
 
 from contract import magic_number
 from mock_server import MockServer, create_app
+from mock_server.testing import JuheMock
 
-from .conftest import check_body, fetch, query
+from ...helpers.answers import Served, check_body, fetch, query
 
 
-def _admin(mock: MockServer, method: str, path: str, **kwargs: Any) -> requests.Response:
+def _admin(mock: Served, method: str, path: str, **kwargs: Any) -> requests.Response:
     return requests.request(method, mock.url + "/__admin" + path, timeout=10, **kwargs)
 
 
-def test_health_is_ok(mock: MockServer) -> None:
-    body = _admin(mock, "GET", "/health").json()
+def test_health_is_ok(juhe_mock: JuheMock) -> None:
+    body = _admin(juhe_mock, "GET", "/health").json()
     assert body["status"] == "ok"
     assert body["rules"] == 0
 
@@ -35,15 +36,15 @@ def test_health_says_who_this_is_to_every_client() -> None:
     assert allow.get("/__admin/health").get_json()["accepts_any_key"] is False
 
 
-def test_requests_journal_newest_last_and_cleared(mock: MockServer) -> None:
-    fetch(mock, query(magic_number("1"), key="first"))
-    fetch(mock, query(magic_number("234803"), key="second"))
-    entries = _admin(mock, "GET", "/requests").json()["requests"]
+def test_requests_journal_newest_last_and_cleared(juhe_mock: JuheMock) -> None:
+    fetch(juhe_mock, query(magic_number("1"), key="first"))
+    fetch(juhe_mock, query(magic_number("234803"), key="second"))
+    entries = _admin(juhe_mock, "GET", "/requests").json()["requests"]
     assert [e["outcome"]["error_code"] for e in entries] == [0, 234803]
     assert set(entries[0]) >= {"time", "method", "key", "mobile", "outcome", "latency_ms"}
     assert "first" not in str(entries)
-    assert _admin(mock, "DELETE", "/requests").json() == {"cleared": True}
-    assert _admin(mock, "GET", "/requests").json()["requests"] == []
+    assert _admin(juhe_mock, "DELETE", "/requests").json() == {"cleared": True}
+    assert _admin(juhe_mock, "GET", "/requests").json()["requests"] == []
 
 
 def test_journal_is_a_bounded_ring() -> None:
@@ -53,11 +54,11 @@ def test_journal_is_a_bounded_ring() -> None:
         assert [e["outcome"]["code"] for e in mock.requests] == ["3", "4", "5"]
 
 
-def test_usage_counts_billable_by_key_and_code(mock: MockServer) -> None:
-    fetch(mock, query(magic_number("5"), key="a"))
-    fetch(mock, query(magic_number("5"), key="b"))
-    fetch(mock, query(magic_number("10012"), key="a"))
-    usage = _admin(mock, "GET", "/usage").json()
+def test_usage_counts_billable_by_key_and_code(juhe_mock: JuheMock) -> None:
+    fetch(juhe_mock, query(magic_number("5"), key="a"))
+    fetch(juhe_mock, query(magic_number("5"), key="b"))
+    fetch(juhe_mock, query(magic_number("10012"), key="a"))
+    usage = _admin(juhe_mock, "GET", "/usage").json()
     assert usage["billable"] == 2
     assert usage["by_code"] == {"5": 2}
     assert sorted(usage["by_key"].values()) == [1, 1]
@@ -72,17 +73,17 @@ def test_reset_returns_to_loaded_scenario() -> None:
         assert len(mock.requests) == 1
 
 
-def test_scenarios_put_get_and_add_rule(mock: MockServer) -> None:
+def test_scenarios_put_get_and_add_rule(juhe_mock: JuheMock) -> None:
     doc = {"rules": [{"name": "quota", "when": {"key": "q"}, "then": {"error": 10012}}]}
-    assert _admin(mock, "PUT", "/scenarios", json=doc).json() == {"rules": 1}
-    current = _admin(mock, "GET", "/scenarios").json()
+    assert _admin(juhe_mock, "PUT", "/scenarios", json=doc).json() == {"rules": 1}
+    current = _admin(juhe_mock, "GET", "/scenarios").json()
     assert current["rules"] == doc["rules"]
     assert current["default"]["answer"] == "tenure"  # the built-in defaults underneath
-    added = _admin(mock, "POST", "/scenarios/rules", json={"then": {"error": 10021}})
+    added = _admin(juhe_mock, "POST", "/scenarios/rules", json={"then": {"error": 10021}})
     assert added.status_code == 201
     assert added.json() == {"added": "rule-1", "rules": 2}
-    assert fetch(mock, query(magic_number("1"), key="q"))["error_code"] == 10012
-    assert fetch(mock, query(magic_number("1"), key="z"))["error_code"] == 10021
+    assert fetch(juhe_mock, query(magic_number("1"), key="q"))["error_code"] == 10012
+    assert fetch(juhe_mock, query(magic_number("1"), key="z"))["error_code"] == 10021
 
 
 @pytest.mark.parametrize(
@@ -104,28 +105,28 @@ def test_scenarios_put_get_and_add_rule(mock: MockServer) -> None:
     ],
 )
 def test_bad_admin_input_is_400_with_message(
-    mock: MockServer, method: str, path: str, payload: bytes, needle: str
+    juhe_mock: JuheMock, method: str, path: str, payload: bytes, needle: str
 ) -> None:
     response = _admin(
-        mock, method, path, data=payload, headers={"Content-Type": "application/json"}
+        juhe_mock, method, path, data=payload, headers={"Content-Type": "application/json"}
     )
     assert response.status_code == 400
     assert needle in response.json()["message"]
     # The scenario in force is untouched.
-    assert _admin(mock, "GET", "/health").json()["rules"] == 0
+    assert _admin(juhe_mock, "GET", "/health").json()["rules"] == 0
 
 
-def test_admin_reads_json_whatever_the_content_type(mock: MockServer) -> None:
+def test_admin_reads_json_whatever_the_content_type(juhe_mock: JuheMock) -> None:
     # curl -d sends application/x-www-form-urlencoded unless told otherwise.
-    response = _admin(mock, "POST", "/scenarios/rules", data=b'{"then": {"error": 10020}}')
+    response = _admin(juhe_mock, "POST", "/scenarios/rules", data=b'{"then": {"error": 10020}}')
     assert response.status_code == 201
-    assert fetch(mock, query(magic_number("1")))["error_code"] == 10020
+    assert fetch(juhe_mock, query(magic_number("1")))["error_code"] == 10020
 
 
-def test_bad_admin_input_leaves_the_api_answering(mock: MockServer) -> None:
+def test_bad_admin_input_leaves_the_api_answering(juhe_mock: JuheMock) -> None:
     bad = b'{"rules": [{"then": {"latency": NaN}}]}'
-    assert _admin(mock, "PUT", "/scenarios", data=bad).status_code == 400
-    assert fetch(mock, query(magic_number("2")))["result"]["code"] == "2"
+    assert _admin(juhe_mock, "PUT", "/scenarios", data=bad).status_code == 400
+    assert fetch(juhe_mock, query(magic_number("2")))["result"]["code"] == "2"
 
 
 def test_admin_refuses_non_loopback_clients() -> None:

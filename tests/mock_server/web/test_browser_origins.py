@@ -19,8 +19,8 @@ import pytest
 from contract import PATH, magic_number, mobile_sha256
 from mock_server import MockServer
 
-from .browser import chromium
-from .conftest import fetch, query
+from ...helpers.answers import fetch, query
+from ...helpers.browser import chromium
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -105,6 +105,7 @@ def _results(driver: Any, url: str) -> dict[str, Any]:
     return result
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("cors", [True, False], ids=["cors", "no-cors"])
 def test_a_page_elsewhere_reads_the_api_only_with_cors_and_never_changes_the_mock(
     driver: Any, page_server: Callable[[MockServer], str], cors: bool

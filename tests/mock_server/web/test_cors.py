@@ -19,7 +19,7 @@ from mock_server import MockServer, create_app
 from mock_server.web.app import FAILURE_HEADER
 from mock_server.web.cors import ANSWER_HEADERS
 
-from .conftest import check_body, fetch, query
+from ...helpers.answers import check_body, fetch, query
 
 FORM = "application/x-www-form-urlencoded"
 ORIGIN = "http://127.0.0.1:9"  # a page elsewhere; never contacted

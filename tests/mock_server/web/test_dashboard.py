@@ -16,14 +16,15 @@ import pytest
 import yaml
 
 from contract import ERROR_CODES, PATH, TENURE_CODES, magic_number
-from mock_server import MockServer, create_app
+from mock_server import create_app
 from mock_server.scenario.document import load_document
+from mock_server.testing import JuheMock
 from mock_server.web import ui as ui_module
 from mock_server.web.named import named_scenarios
 
-from .conftest import SCENARIOS, fetch, query
+from ...helpers.answers import fetch, query
+from ...helpers.paths import ROOT, SCENARIOS
 
-ROOT = Path(__file__).resolve().parents[2]
 UI = ROOT / "mock_server" / "web" / "ui"
 REMOTE = {"REMOTE_ADDR": "10.1.2.3"}
 SCRIPTS = sorted(UI.glob("*.js"))
@@ -144,7 +145,7 @@ def test_named_scenarios_come_from_the_package_first(
     assert named_scenarios() == []
 
 
-def _put(mock: MockServer, body: bytes, content_type: str | None) -> Any:
+def _put(mock: JuheMock, body: bytes, content_type: str | None) -> Any:
     import requests
 
     headers = {"Content-Type": content_type} if content_type else {}
@@ -152,27 +153,28 @@ def _put(mock: MockServer, body: bytes, content_type: str | None) -> Any:
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
-def test_every_shipped_scenario_can_be_put_as_yaml(mock: MockServer, path: Path) -> None:
+def test_every_shipped_scenario_can_be_put_as_yaml(juhe_mock: JuheMock, path: Path) -> None:
     import requests
 
-    response = _put(mock, path.read_bytes(), "application/yaml")
+    response = _put(juhe_mock, path.read_bytes(), "application/yaml")
     assert response.status_code == 200, response.text
     assert response.json() == {"rules": len(load_document(path).get("rules", []))}
     # The page shows it as YAML that reads back as the same document.
-    as_yaml = requests.get(mock.url + "/__admin/scenarios?format=yaml", timeout=10).text
+    as_yaml = requests.get(juhe_mock.url + "/__admin/scenarios?format=yaml", timeout=10).text
     assert (
-        yaml.safe_load(as_yaml) == requests.get(mock.url + "/__admin/scenarios", timeout=10).json()
+        yaml.safe_load(as_yaml)
+        == requests.get(juhe_mock.url + "/__admin/scenarios", timeout=10).json()
     )
 
 
 @pytest.mark.parametrize("content_type", [None, "application/x-www-form-urlencoded", "text/yaml"])
-def test_a_yaml_body_changes_the_answers(mock: MockServer, content_type: str | None) -> None:
+def test_a_yaml_body_changes_the_answers(juhe_mock: JuheMock, content_type: str | None) -> None:
     body = (
         b"# maintenance, as curl --data-binary @file sends it\nrules:\n  - then: {error: 10020}\n"
     )
-    response = _put(mock, body, content_type)
+    response = _put(juhe_mock, body, content_type)
     assert response.json() == {"rules": 1}
-    assert fetch(mock, query(magic_number("1")))["error_code"] == 10020
+    assert fetch(juhe_mock, query(magic_number("1")))["error_code"] == 10020
 
 
 @pytest.mark.parametrize(
@@ -186,27 +188,27 @@ def test_a_yaml_body_changes_the_answers(mock: MockServer, content_type: str | N
     ],
 )
 def test_a_bad_yaml_body_is_400_with_where_and_why(
-    mock: MockServer, body: bytes, needle: str
+    juhe_mock: JuheMock, body: bytes, needle: str
 ) -> None:
-    response = _put(mock, body, "application/yaml")
+    response = _put(juhe_mock, body, "application/yaml")
     assert response.status_code == 400
     assert needle in response.json()["message"]
-    assert fetch(mock, query(magic_number("2")))["result"]["code"] == "2"  # unchanged
+    assert fetch(juhe_mock, query(magic_number("2")))["result"]["code"] == "2"  # unchanged
 
 
-def test_scenario_in_force_reads_as_yaml_too(mock: MockServer) -> None:
+def test_scenario_in_force_reads_as_yaml_too(juhe_mock: JuheMock) -> None:
     import requests
 
     doc = {"description": "短 description", "rules": [{"name": "m", "then": {"error": 10020}}]}
-    requests.put(mock.url + "/__admin/scenarios", json=doc, timeout=10).raise_for_status()
-    as_json = requests.get(mock.url + "/__admin/scenarios", timeout=10).json()
-    as_yaml = requests.get(mock.url + "/__admin/scenarios?format=yaml", timeout=10)
+    requests.put(juhe_mock.url + "/__admin/scenarios", json=doc, timeout=10).raise_for_status()
+    as_json = requests.get(juhe_mock.url + "/__admin/scenarios", timeout=10).json()
+    as_yaml = requests.get(juhe_mock.url + "/__admin/scenarios?format=yaml", timeout=10)
     assert as_yaml.headers["Content-Type"] == "application/yaml; charset=utf-8"
     assert "短 description" in as_yaml.text  # readable, not escaped
     assert yaml.safe_load(as_yaml.text) == as_json
     # What the page shows can be applied as it is, and changes nothing.
-    assert _put(mock, as_yaml.content, "application/yaml").json() == {"rules": 1}
-    assert requests.get(mock.url + "/__admin/scenarios", timeout=10).json() == as_json
+    assert _put(juhe_mock, as_yaml.content, "application/yaml").json() == {"rules": 1}
+    assert requests.get(juhe_mock.url + "/__admin/scenarios", timeout=10).json() == as_json
 
 
 # --- the page's scripts ------------------------------------------------------------------

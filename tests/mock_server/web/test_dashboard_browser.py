@@ -18,10 +18,10 @@ from contract import ERROR_CODES, TENURE_CODES, magic_number, mobile_sha256
 from contract.keys import key_fingerprint
 from mock_server import MockServer
 
-from .browser import chromium, console_errors, screenshot_path
-from .conftest import fetch, query
+from ...helpers.answers import fetch, query
+from ...helpers.browser import chromium, console_errors, screenshot_path
 
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(60)]
 
 WAIT_S = 10
 KEY = "dash-secret-key-7f3a9c"  # a key that must never be shown

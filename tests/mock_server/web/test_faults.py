@@ -1,7 +1,7 @@
 """Every HTTP-level fault: status pages, latency, dropped connection, damaged JSON, drip.
 
-Each runs on waitress (the in-process MockServer) and on granian (``juhe-mock``'s default
-server, a child process driven over the admin API): the faults must not depend on it.
+Each runs on the in-process MockServer (the plugin's ``juhe_mock``) and on ``juhe-mock``
+as a child process driven over the admin API: the faults must not depend on which.
 """
 
 from __future__ import annotations
@@ -19,29 +19,28 @@ import requests
 
 from contract import PATH, magic_number
 from mock_server import MockServer
+from mock_server.testing import JuheMock
 
-from ..served import ServedMock
-from .conftest import JSON_TYPE, check_body, fetch, query
+from ...helpers.answers import JSON_TYPE, check_body, fetch, query
+from ...helpers.served import ServedMock
 
 PHONE = magic_number("3")
-Served = MockServer | ServedMock
+Served = JuheMock | ServedMock
 
 
 @pytest.fixture(scope="module")
-def granian_mock() -> Iterator[ServedMock]:
-    served = ServedMock("--server", "granian", "--seed", "0")
-    try:
+def served_mock() -> Iterator[ServedMock]:
+    with ServedMock("--server", "granian", "--seed", "0") as served:
         yield served
-    finally:
-        served.stop()
 
 
-@pytest.fixture(params=["waitress", "granian"])
-def mock(request: pytest.FixtureRequest, session_mock: MockServer) -> Served:
-    """The session's waitress server or the module's granian one, reset for the test."""
-    served: Served = (
-        session_mock if request.param == "waitress" else request.getfixturevalue("granian_mock")
-    )
+@pytest.fixture(params=["in-process", pytest.param("served", marks=pytest.mark.subprocess)])
+def mock(request: pytest.FixtureRequest) -> Served:
+    """The plugin's ``juhe_mock`` or the module's ``juhe-mock`` process, reset for the test."""
+    if request.param == "in-process":
+        in_process: JuheMock = request.getfixturevalue("juhe_mock")
+        return in_process
+    served: ServedMock = request.getfixturevalue("served_mock")
     served.reset()
     return served
 
@@ -51,7 +50,7 @@ def _get(mock: Served, **params: str) -> requests.Response:
 
 
 def _fault(mock: Served, outcome: dict[str, Any]) -> None:
-    mock.configure({"rules": [{"then": outcome}]})
+    mock.scenario({"rules": [{"then": outcome}]})
 
 
 @pytest.mark.parametrize("status", [500, 502, 503, 504, 429, 403])
@@ -112,7 +111,7 @@ def test_drop_closes_connection_without_response(mock: Served) -> None:
     assert mock.requests[-1]["outcome"]["fault"] == "drop"
     assert mock.usage["billable"] == 0
     # The server keeps serving afterwards.
-    mock.configure({})
+    mock.scenario({})
     assert fetch(mock.url, query(PHONE))["error_code"] == 0
 
 
@@ -123,7 +122,7 @@ def test_truncated_fault_cuts_the_json(mock: Served) -> None:
     assert response.headers["Content-Type"] == JSON_TYPE
     with pytest.raises(json.JSONDecodeError):
         json.loads(response.content)
-    mock.configure({})
+    mock.scenario({})
     whole = requests.get(mock.url + PATH, params=query(PHONE), timeout=10).content
     check_body(json.loads(whole))
     assert len(response.content) == len(whole) // 2
@@ -167,7 +166,7 @@ def test_drip_sends_whole_body_in_small_pieces(mock: Served) -> None:
 
 
 def test_later_answer_rule_overrides_earlier_damage(mock: Served) -> None:
-    mock.configure(
+    mock.scenario(
         {"rules": [{"then": {"fault": "truncated"}}, {"then": {"fault": "status", "status": 502}}]}
     )
     assert _get(mock).status_code == 502

@@ -10,9 +10,9 @@ import pytest
 import requests
 
 from contract import PATH, magic_number, mobile_sha256
-from mock_server import MockServer
+from mock_server.testing import JuheMock
 
-from .conftest import JSON_TYPE, check_body, fetch
+from ...helpers.answers import JSON_TYPE, check_body, fetch
 
 HASH = mobile_sha256(magic_number("3"))
 
@@ -80,7 +80,7 @@ CASES: list[tuple[str, str, str, dict[str, str], bytes, int, int | None]] = [
     ids=[c[0] for c in CASES],
 )
 def test_malformed_request_gets_clear_answer(
-    mock: MockServer,
+    juhe_mock: JuheMock,
     method: str,
     target: str,
     headers: dict[str, str],
@@ -88,7 +88,9 @@ def test_malformed_request_gets_clear_answer(
     status: int,
     code: int | None,
 ) -> None:
-    response = requests.request(method, mock.url + target, headers=headers, data=body, timeout=10)
+    response = requests.request(
+        method, juhe_mock.url + target, headers=headers, data=body, timeout=10
+    )
     assert response.status_code == status
     assert response.status_code < 500
     assert response.headers["Content-Type"] == JSON_TYPE
@@ -102,38 +104,38 @@ def test_malformed_request_gets_clear_answer(
         assert parsed["reason"].startswith("参数错误:")
 
 
-def test_head_is_get_without_a_body(mock: MockServer) -> None:
-    response = requests.head(mock.url + PATH, params={"key": "k", "mobile": HASH}, timeout=10)
+def test_head_is_get_without_a_body(juhe_mock: JuheMock) -> None:
+    response = requests.head(juhe_mock.url + PATH, params={"key": "k", "mobile": HASH}, timeout=10)
     assert response.status_code == 200
     assert response.content == b""
 
 
-def test_reason_names_the_problem(mock: MockServer) -> None:
+def test_reason_names_the_problem(juhe_mock: JuheMock) -> None:
     reasons = {}
     for value in ["", "13812345678", "a" * 10, "g" * 64]:
-        body = fetch(mock, {"key": "k", "mobile": value})
+        body = fetch(juhe_mock, {"key": "k", "mobile": value})
         assert body["error_code"] == 234802
         reasons[value] = body["reason"]
     assert len(set(reasons.values())) == 4  # each problem is said differently
     assert "明文" in reasons["13812345678"]
 
 
-def test_plaintext_phone_never_reaches_journal(mock: MockServer) -> None:
-    requests.get(mock.url + PATH, params={"key": "k", "mobile": "13812345678"}, timeout=10)
-    text = json.dumps(mock.requests, ensure_ascii=False)
+def test_plaintext_phone_never_reaches_journal(juhe_mock: JuheMock) -> None:
+    requests.get(juhe_mock.url + PATH, params={"key": "k", "mobile": "13812345678"}, timeout=10)
+    text = json.dumps(juhe_mock.requests, ensure_ascii=False)
     assert "13812345678" not in text
-    assert mock.requests[-1]["mobile"] is None
+    assert juhe_mock.requests[-1]["mobile"] is None
 
 
-def test_key_never_reaches_journal(mock: MockServer) -> None:
+def test_key_never_reaches_journal(juhe_mock: JuheMock) -> None:
     secret = "s3cr3t-key-value"
-    requests.get(mock.url + PATH, params={"key": secret, "mobile": HASH}, timeout=10)
-    assert secret not in json.dumps(mock.requests)
-    assert len(mock.requests[-1]["key"]) == 8
+    requests.get(juhe_mock.url + PATH, params={"key": secret, "mobile": HASH}, timeout=10)
+    assert secret not in json.dumps(juhe_mock.requests)
+    assert len(juhe_mock.requests[-1]["key"]) == 8
 
 
-def test_raw_garbage_on_socket_is_not_a_5xx(mock: MockServer) -> None:
-    host, port = mock.url.removeprefix("http://").split(":")
+def test_raw_garbage_on_socket_is_not_a_5xx(juhe_mock: JuheMock) -> None:
+    host, port = juhe_mock.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=10) as sock:
         sock.sendall(b"GARBAGE \xff\xfe HTTP/9.9\r\n\r\n")
         reply = sock.recv(4096)

@@ -17,7 +17,7 @@ from contract import magic_number
 from mock_server import MockServer, create_app
 from mock_server.web.origin import refusal
 
-from .conftest import fetch, query
+from ...helpers.answers import fetch, query
 
 OWN = "http://127.0.0.1:8000"
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from contract import MAGIC_BY_HASH, PATH, strategies
 from mock_server import create_app
 
-from .conftest import JSON_TYPE, check_body
+from ...helpers.answers import JSON_TYPE, check_body
 
 CLIENT = create_app({"seed": 3}).test_client()
 

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 from collections import Counter
 
 import pytest
@@ -23,7 +22,9 @@ from mock_server.state.orderids import OrderIds
 from mock_server.state.store import InMemoryStore
 from mock_server.web.wire import encode, jsonp, render
 
-from .conftest import SCENARIOS, check_body
+from ...helpers.answers import check_body
+from ...helpers.paths import SCENARIOS
+from ...helpers.threads import flat, on_threads
 
 ORDERID = re.compile(r"J(\d{14})(\d{4})")
 HASHES = st.text(alphabet="0123456789abcdef", min_size=64, max_size=64)
@@ -89,19 +90,12 @@ def test_orderid_runs_into_next_second_when_full() -> None:
 def test_orderids_unique_across_threads_sharing_a_store() -> None:
     store = InMemoryStore()
     makers = [OrderIds(store, clock=lambda: 100.0) for _ in range(4)]
-    out: list[str] = []
-    lock = threading.Lock()
+    both = makers * 2
 
-    def run(maker: OrderIds) -> None:
-        mine = [maker.next() for _ in range(3000)]
-        with lock:
-            out.extend(mine)
+    def run(index: int) -> list[str]:
+        return [both[index].next() for _ in range(3000)]
 
-    threads = [threading.Thread(target=run, args=(m,)) for m in makers * 2]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    out = flat(on_threads(len(both), run, together=False))
     assert len(out) == len(set(out)) == 24_000
 
 
@@ -148,6 +142,7 @@ print(json.dumps({
 """
 
 
+@pytest.mark.subprocess
 def test_choices_are_the_same_in_every_process_whatever_its_hash_seed() -> None:
     # Same answers across restarts, processes and machines: nothing may depend on Python's
     # per-process str hash (PYTHONHASHSEED), on set order or on a process-wide random.

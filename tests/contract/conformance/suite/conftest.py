@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +21,7 @@ from contract.conformance.canaries import Canary, load_canaries
 from contract.conformance.target import JuheTarget
 from mock_server.pytest_plugin import load_canaries_option
 
-ROOT = Path(__file__).resolve().parents[3]
-#: Known answers of the mock (its magic numbers): the default for ``--juhe-target mock``.
-SAMPLE_CANARIES = ROOT / "fixtures" / "canaries.json"
+from ....helpers.paths import SAMPLE_CANARIES
 
 
 def _canaries(config: pytest.Config) -> list[Canary] | None:
