@@ -1,10 +1,13 @@
-"""One contract for every Store: the same tests run on InMemoryStore and on RedisStore
-(against a real redis-server), and a Hypothesis property runs random operations on both
-and demands the same answers."""
+"""One contract for every Store: what each must do, exactly and atomically. The same tests
+run on InMemoryStore, on LaneStore (memory state with several workers) and on RedisStore
+(against a real redis-server), and a Hypothesis property runs random operations on memory
+and Redis and demands the same answers.
+
+Another store joins these tests as one more kind in ``make_store`` (docs/architecture.md,
+"Where to add")."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -16,12 +19,13 @@ from mock_server.state.lanes import LaneStore
 from mock_server.state.redis_store import RedisStore
 from mock_server.state.store import ORDERID_PREFIX, OTHER_KEYS, InMemoryStore, Store
 
-from .conftest import RedisServer, namespace
+from ...helpers.redis import RedisServer, namespace
+from ...helpers.threads import flat, on_threads
 
 StoreFactory = Callable[..., Store]
 
 
-@pytest.fixture(params=["memory", "lanes", "redis"])
+@pytest.fixture(params=["memory", "lanes", pytest.param("redis", marks=pytest.mark.redis)])
 def make_store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StoreFactory]:
@@ -74,22 +78,31 @@ def test_take_if_below_stops_at_limit(make_store: StoreFactory) -> None:
 
 def test_take_if_below_exact_under_threads(make_store: StoreFactory) -> None:
     store = make_store()
-    taken: list[bool] = []
-    lock = threading.Lock()
 
-    def worker() -> None:
-        mine = [store.take_if_below("quota:k", 37) for _ in range(25)]
-        with lock:
-            taken.extend(mine)
+    def work(_: int) -> list[bool]:
+        return [store.take_if_below("quota:k", 37) for _ in range(25)]
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    taken = flat(on_threads(8, work, together=False, timeout=30))
     assert len(taken) == 200
     assert taken.count(True) == 37
     assert store.get("quota:k") == 37
+
+
+def test_take_if_below_is_exact_under_8_threads_at_once(make_store: StoreFactory) -> None:
+    store = make_store()
+
+    def work(_: int) -> list[bool]:
+        return [store.take_if_below("quota", 137) for _ in range(50)]
+
+    taken = flat(on_threads(8, work))
+    assert taken.count(True) == 137
+    assert store.get("quota") == 137
+
+
+def test_incr_under_threads_gives_every_value_once(make_store: StoreFactory) -> None:
+    store = make_store()
+    values = flat(on_threads(8, lambda _: [store.incr("n") for _ in range(200)]))
+    assert sorted(values) == list(range(1, 1601))
 
 
 def test_window_hit_limits_each_window(make_store: StoreFactory) -> None:
@@ -98,6 +111,21 @@ def test_window_hit_limits_each_window(make_store: StoreFactory) -> None:
     assert first == [True, True, False]
     assert store.window_hit("rate:ip", 10, 2, 110.0) is True  # a new window
     assert store.window_hit("rate:other", 10, 2, 105.0) is True
+
+
+def test_window_hit_allows_limit_per_window(make_store: StoreFactory) -> None:
+    store = make_store()
+    hits = [store.window_hit("ip", 1.0, 2, 100.1) for _ in range(3)]
+    assert hits == [True, True, False]
+    # The next window starts afresh.
+    assert store.window_hit("ip", 1.0, 2, 101.0) is True
+
+
+def test_window_hit_keys_are_independent(make_store: StoreFactory) -> None:
+    store = make_store()
+    assert store.window_hit("a", 10.0, 1, 5.0) is True
+    assert store.window_hit("b", 10.0, 1, 5.0) is True
+    assert store.window_hit("a", 10.0, 1, 5.0) is False
 
 
 def test_journal_is_bounded_newest_last(make_store: StoreFactory) -> None:
@@ -109,6 +137,22 @@ def test_journal_is_bounded_newest_last(make_store: StoreFactory) -> None:
     ]
     store.journal_clear()
     assert store.journal_list() == []
+
+
+def test_journal_is_bounded_ring_newest_last(make_store: StoreFactory) -> None:
+    store = make_store(journal_size=5)
+    for i in range(7):
+        store.journal_append({"i": i})
+    assert [e["i"] for e in store.journal_list()] == [2, 3, 4, 5, 6]
+    store.journal_clear()
+    assert store.journal_list() == []
+
+
+def test_journal_list_is_a_copy(make_store: StoreFactory) -> None:
+    store = make_store()
+    store.journal_append({"i": 1})
+    store.journal_list()[0]["i"] = 99
+    assert store.journal_list() == [{"i": 1}]
 
 
 def test_ledger_counts_per_key_and_code(make_store: StoreFactory) -> None:
@@ -158,21 +202,13 @@ def test_settle_takes_the_quota_bills_and_journals_in_one_step(make_store: Store
 
 def test_settle_is_exact_under_threads(make_store: StoreFactory) -> None:
     store = make_store(journal_size=500)
-    taken: list[bool] = []
-    lock = threading.Lock()
 
-    def worker(t: int) -> None:
-        mine = [
+    def work(t: int) -> list[bool]:
+        return [
             store.settle({"t": t}, (f"fp{t}", "5"), ("quota:k", 61), {"t": -1}) for _ in range(40)
         ]
-        with lock:
-            taken.extend(mine)
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    taken = flat(on_threads(8, work, together=False, timeout=60))
     usage = store.ledger_snapshot()
     journal = store.journal_list()
     assert taken.count(True) == 61 == store.get("quota:k") == usage["billable"]
@@ -270,14 +306,9 @@ def test_settle_from_many_threads_lands_exactly_in_another_processs_view(
         store.settle({"i": i + 1}, (f"fp{i % 3}", "5"), ("quota:k", 300), {"i": -i - 1})
 
     try:
-        threads = [
-            threading.Thread(target=lambda t=t: [request(t * 50 + i) for i in range(50)])
-            for t in range(8)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        on_threads(
+            8, lambda t: [request(t * 50 + i) for i in range(50)], together=False, timeout=60
+        )
         usage = other.ledger_snapshot()
         assert usage["billable"] == 300 == other.get("quota:k")
         assert sum(usage["by_key"].values()) == 300 and usage["by_code"] == {"5": 300}
