@@ -48,6 +48,7 @@ def test_it_is_the_configurable_mock_a_target_takes(admin: AdminClient) -> None:
     assert admin.wait()["status"] == "ok" and admin.health()["rules"] == 0
 
 
+@pytest.mark.subprocess
 def test_scenario_by_shipped_name_file_and_document(admin: AdminClient, tmp_path: Path) -> None:
     admin.scenario("maintenance")
     assert _post(admin) == 10020
@@ -62,6 +63,7 @@ def test_scenario_by_shipped_name_file_and_document(admin: AdminClient, tmp_path
     assert _post(admin, key="another-key") == 10021
 
 
+@pytest.mark.subprocess
 def test_journal_ledger_verification_and_reset(admin: AdminClient) -> None:
     assert _post(admin) == 0
     requests.get(admin.endpoint, params={"key": KEY, "mobile": magic_number("3")}, timeout=10)
@@ -78,6 +80,7 @@ def test_journal_ledger_verification_and_reset(admin: AdminClient) -> None:
     assert admin.usage["billable"] == 0
 
 
+@pytest.mark.subprocess
 def test_a_refused_document_names_the_field(admin: AdminClient, tmp_path: Path) -> None:
     with pytest.raises(AdminError, match=r"HTTP 400: \$\.rules\[0\]\.then\.error") as caught:
         admin.scenario({"rules": [{"then": {"error": 1}}]})
@@ -117,6 +120,7 @@ def test_no_answer_and_not_a_juhe_mock() -> None:
         thread.join(timeout=10)
 
 
+@pytest.mark.subprocess
 def test_a_base_url_with_a_wrong_path_gets_the_mocks_own_404(served: ServedMock) -> None:
     with pytest.raises(AdminError, match=r"/elsewhere/__admin/health: HTTP 404: ") as caught:
         AdminClient(served.url + "/elsewhere").health()
