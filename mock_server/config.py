@@ -165,10 +165,19 @@ def _scenarios(value: Any) -> list[ScenarioSource]:
     return list(value)
 
 
+def _paths(value: Any) -> list[str]:
+    if isinstance(value, str):  # the environment: paths separated as in PATH
+        return [part for part in value.split(os.pathsep) if part]
+    if isinstance(value, Path):
+        return [str(value)]
+    return [str(part) for part in value]
+
+
 #: Each setting's environment variable (None: not read from the environment) and how a
 #: value is checked. The command line's options carry the field's name (``--admin-token``).
 _SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
     "scenarios": ("JUHE_MOCK_SCENARIOS", _scenarios),
+    "replay": ("JUHE_MOCK_REPLAY", _paths),
     "seed": ("JUHE_MOCK_SEED", _optional_int),
     "admin_token": ("JUHE_MOCK_ADMIN_TOKEN", _token),
     "state": ("JUHE_MOCK_STATE", _optional_text),
@@ -206,7 +215,8 @@ class MockConfig:
     """How to build and serve a mock: ``create_app(MockConfig(...))`` or a mapping of these.
 
     What it answers: ``scenarios`` (documents or YAML/JSON paths, merged in order on the
-    built-in defaults), ``seed``. Where state lives: ``store`` (a ready one, in process),
+    built-in defaults), ``replay`` (recordings whose hashes answer as recorded,
+    docs/recording.md), ``seed``. Where state lives: ``store`` (a ready one, in process),
     else ``state`` (``redis://HOST:PORT/DB``; None: memory), its ``namespace`` and
     ``redis_timeout_s`` (the longest a Redis command may take: then a 503); ``journal_size``
     (requests kept), ``ledger_keys`` (key fingerprints the ledger counts one by one, the
@@ -222,6 +232,7 @@ class MockConfig:
     """
 
     scenarios: Sequence[ScenarioSource] = ()
+    replay: Sequence[str] = ()
     seed: int | None = None
     admin_token: str | None = None
     state: str | None = None
@@ -254,6 +265,7 @@ class MockConfig:
         # characters and a dict its keys, each then reported as "no such file".
         if isinstance(self.scenarios, (Mapping, str, Path)):
             self.scenarios = [self.scenarios]
+        self.replay = _paths(self.replay)
         checked = ("port", "workers", "journal_size", "max_content_length", "admin_token")
         timeouts = ("drain_timeout", "body_timeout", "idle_timeout", "redis_timeout_s")
         for name in (*checked, "ledger_keys", *timeouts):

@@ -60,13 +60,18 @@ class MockRuntime:
         self._loaded = [
             compile_source(s, f"scenario #{i + 1}") for i, s in enumerate(config.scenarios)
         ]
+        # --replay: a setting, not a scenario: it stays through configure, reload and reset.
+        self._replay = (
+            [validate_document({"replay": list(config.replay)}, "--replay")]
+            if config.replay else []
+        )  # fmt: skip
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.orderids = OrderIds(self.store, config.clock)
         self.engine = self._engine(self._loaded)
 
     def _engine(self, parts: Sequence[CompiledDocument]) -> Engine:
-        every = [default_compiled(), *parts]
+        every = [default_compiled(), *parts, *self._replay]
         rules = sum(len(part.rules) for part in every)
         if rules > MAX_RULES:
             why = f"{rules:,} rules in all; a scenario holds at most {MAX_RULES:,}"

@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
         help="a scenario file (YAML or JSON) or a shipped scenario's name "
         "(--list-scenarios); repeatable, merged in order" + _env("scenarios"),
     )  # fmt: skip
+    add(
+        "--replay", action="append", metavar="FILE",
+        help="a recording (docs/recording.md) whose hashes answer as recorded, byte for "
+        "byte; other hashes follow the scenario; repeatable" + _env("replay"),
+    )  # fmt: skip
     add("--seed", type=int, help="seed of every choice" + _env("seed"))
     add(
         "--server", choices=SERVERS,

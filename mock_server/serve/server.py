@@ -49,6 +49,7 @@ class MockServer:
 
     :param scenarios: a scenario document (dict), a path to a YAML/JSON file, or a list of
         them, merged in order on top of the built-in defaults.
+    :param replay: recordings (paths, docs/recording.md) whose hashes answer as recorded.
     :param seed: overrides the documents' seed.
     :param port: 0 (default) picks a free port.
     :param threads: threads for the Flask side (admin API, odd requests).
@@ -65,6 +66,7 @@ class MockServer:
         self,
         scenarios: ScenarioSource | Sequence[ScenarioSource] | None = None,
         *,
+        replay: str | Path | Sequence[str | Path] = (),
         seed: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -82,6 +84,7 @@ class MockServer:
             "scenarios": scenarios or (), "seed": seed, "admin_token": admin_token,
             "store": store, "state": state, "namespace": namespace, "host": host,
             "port": port, "threads": threads,
+            "replay": [replay] if isinstance(replay, (str, Path)) else [str(r) for r in replay],
         }  # fmt: skip
         if journal_size is not None:
             options["journal_size"] = journal_size
