@@ -10,7 +10,8 @@ keyed call is a success it bills. Switches, changeable between requests:
 * ``lenient``: a keyed call with a malformed ``mobile`` is billed as a success;
 * ``body`` / ``status`` / ``content_type``: answer every call with exactly this (``{key}``
   in the body's strings becomes the key the call carried);
-* ``answers``: bodies by ``mobile`` (for a canary), before anything else.
+* ``answers``: bodies by ``mobile`` (for a canary), before anything else;
+* ``delay``: seconds to wait before answering (a slow vendor, a timeout).
 
 ``calls`` records every request to the API path (method, the key as sent, mobile, whether
 it was billed); ``billed`` counts the billed ones. Served by werkzeug's threaded server in a
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -64,6 +66,7 @@ class StandIn:
         self.status = 200
         self.content_type = JSON_CONTENT_TYPE
         self.answers: dict[str, Any] = {}
+        self.delay = 0.0
         self.calls: list[Call] = []
         self._lock = threading.Lock()
         self._orders = 0
@@ -146,6 +149,8 @@ class StandIn:
         body, billed = self.decide(key, mobile)
         with self._lock:
             self.calls.append(Call(method, key, mobile, billed))
+        if self.delay:
+            time.sleep(self.delay)
         content = body.encode() if isinstance(body, str) else json.dumps(
             body, ensure_ascii=False, separators=(",", ":")
         ).encode()  # fmt: skip

@@ -60,6 +60,10 @@ class MockServer:
     :param tls: HTTPS: ``True`` for a self-signed certificate made at each start for
         127.0.0.1, ::1 and localhost (its file is :attr:`tls_cert`, to trust in a client),
         or ``(cert, key)``, PEM files.
+    :param upstream: serve as the guard proxy for this URL (``live``: the vendor), asking it
+        with ``upstream_key`` (default: ``JUHE_KEY``); ``proxy`` takes the proxy's other
+        settings (``cache_ttl``, ``budget_per_day``, ``budget_per_month``, ``ledger``,
+        ``record``, ``upstream_timeout``; docs/proxy.md).
     """
 
     def __init__(
@@ -79,6 +83,9 @@ class MockServer:
         drain_timeout: float | None = None,
         cors: bool = False,
         tls: bool | tuple[str | Path, str | Path] | None = None,
+        upstream: str | None = None,
+        upstream_key: str | None = None,
+        proxy: Mapping[str, Any] | None = None,
     ) -> None:
         options: dict[str, Any] = {
             "scenarios": scenarios or (), "seed": seed, "admin_token": admin_token,
@@ -91,6 +98,7 @@ class MockServer:
         if drain_timeout is not None:
             options["drain_timeout"] = drain_timeout
         options["cors"] = cors
+        options.update(proxy or {}, upstream=upstream)
         if tls is True:
             options["tls_self_signed"] = True
         elif tls:
@@ -99,7 +107,7 @@ class MockServer:
         self.config = MockConfig.build(options)
         self._tls_dir: Path | None = None
         self._served = self.config
-        self._runtime = build_runtime(self.config)
+        self._runtime = build_runtime(self.config, upstream_key=upstream_key)
         self._flask: Flask | None = None
         self._flask_lock = threading.Lock()
         self._serving: Serving | None = None
