@@ -178,7 +178,8 @@ def _tally(config: pytest.Config) -> RunTally:
                      plan=[] if plan else None)  # fmt: skip
     record = config.getoption("juhe_record")
     if record and not plan:
-        from contract.conformance.recording import Recorder, RecordingError
+        from contract.conformance.recorder import Recorder
+        from contract.conformance.recording import RecordingError
 
         try:
             tally.recorder = Recorder(record, source="pytest", key=_sent_key(config, spec))

@@ -49,7 +49,7 @@ from .identify import identify
 from .ledger import Ledger
 from .plan import Plan, PlannedRequest, plan_report
 from .probe import Answer, Probe, judge, new_seed, run_probes, send, standard_probes
-from .recording import Recorder, record_answer
+from .recorder import Recorder, record_answer
 from .report import json_report, junit_xml, text_report
 
 __all__ = ["main"]

@@ -211,7 +211,7 @@ class JuheTarget:
             if self.live:
                 self.tally.remember(request, answer)
             if self.tally.recorder is not None:
-                from .recording import record_answer
+                from .recorder import record_answer
 
                 record_answer(self.tally.recorder, answer, method=method, key=sent_key,
                               mobile=mobile, strict=self.strict)  # fmt: skip

@@ -34,7 +34,7 @@ from typing import Any
 
 from contract import JSON_CONTENT_TYPE, SUCCESS_CODE, is_mobile_sha256, key_fingerprint
 from contract.clock import BEIJING
-from contract.conformance.recording import Recorder, answer_verdict
+from contract.conformance.recorder import Recorder, answer_verdict
 from contract.keys import scrub_key
 
 from ..engine import Call, mobile_problem

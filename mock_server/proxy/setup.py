@@ -52,7 +52,7 @@ def build_proxy(
         )  # fmt: skip
         recorder = None
         if settings.record:
-            from contract.conformance.recording import Recorder
+            from contract.conformance.recorder import Recorder
 
             recorder = Recorder(settings.record, source="juhe-mock-proxy", key=key)
     except DocumentError as error:

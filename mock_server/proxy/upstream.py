@@ -43,6 +43,7 @@ FAULTS: dict[str, tuple[bool, int]] = {
     "DecodingError": (True, 502),
     "TooManyRedirects": (True, 502),
     "RequestError": (True, 502),
+    "HTTPStatusError": (True, 502),  # raise_for_status only: never called here
     "HTTPError": (True, 502),
 }
 
