@@ -11,11 +11,12 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
+import redis
 
 from ..proxy.conftest import ask
 from ..reliability.leaks import SESSION
 from ..standin import STAND_IN_KEY, StandIn
-from .conftest import Mock, namespace, running_mock
+from .conftest import Mock, RedisServer, namespace, running_mock
 
 
 @contextmanager
@@ -91,3 +92,21 @@ def test_concurrent_lookups_of_one_hash_on_both_replicas_pay_once(
         for thread in threads:
             thread.join(timeout=60)
     assert len(stand_in.calls) == 1 and sorted(ways) == ["cached"] * 7 + ["paid"]
+
+
+def test_a_wiped_redis_refuses_rather_than_forget_the_spend(
+    tmp_path: Path, redis_server: RedisServer, stand_in: StandIn
+) -> None:
+    url = redis_server.url(db=7)  # a database of its own: flushing it touches no other test
+    with replicas(tmp_path, url, stand_in, "--budget-per-day", "2") as (one, _):
+        first = ask(one, digests(1, "wiped")[0])
+        redis.Redis.from_url(url).flushdb()
+        refused = ask(one, digests(1, "after")[0])
+        reset = one.admin("POST", "/reset")
+        again = ask(one, digests(1, "afresh")[0])
+    assert first.headers["X-Juhe-Proxy"] == "paid"
+    assert refused.status_code == 503 and refused.json()["error_code"] == 10014
+    assert "is gone" in refused.headers["X-Juhe-Mock-Error"]
+    # the lookup after the wipe was not forwarded; after the reset the proxy serves again
+    assert stand_in.mobiles() == [digests(1, "wiped")[0], digests(1, "afresh")[0]]
+    assert reset.status_code == 200 and again.headers["X-Juhe-Proxy"] == "paid"
