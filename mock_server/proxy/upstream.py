@@ -120,8 +120,11 @@ class Upstream:
         if client is None:
             for old in [held for held in self._clients if held.is_closed()]:
                 del self._clients[old]  # a loop that ended (a MockServer restarted)
+            # Room to keep a connection per concurrent lookup alive (httpx keeps 20 by
+            # default: under more, every lookup past them opened a connection anew).
+            limits = httpx.Limits(max_connections=512, max_keepalive_connections=128)
             client = httpx.AsyncClient(
-                transport=httpx.AsyncHTTPTransport(retries=1),  # not sent: once more
+                transport=httpx.AsyncHTTPTransport(retries=1, limits=limits),  # not sent: once more
                 timeout=httpx.Timeout(self.timeout),
                 follow_redirects=False,
                 headers={"User-Agent": self._agent},
