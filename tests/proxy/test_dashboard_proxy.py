@@ -37,7 +37,8 @@ def test_the_dashboard_shows_the_proxys_way_and_budget(
         rows = _wait(driver, "four rows", lambda: len(driver.execute_script(script)) == 4
                      and driver.execute_script(script))  # fmt: skip
         head = driver.execute_script(
-            "return [...document.querySelectorAll('#journal-head th')].map(t => t.innerText)")
+            "return [...document.querySelectorAll('#journal-head th')].map(t => t.innerText)"
+        )
         totals = _wait(driver, "the proxy's counts",
                        lambda: driver.find_element("id", "upstream").text)  # fmt: skip
         dom = driver.execute_script("return document.documentElement.outerHTML")

@@ -275,3 +275,16 @@ def test_the_key_never_leaves_the_proxy(
     assert [t for t in texts if STAND_IN_KEY in t] == []
     assert APP_KEY not in journal  # nor the apps' keys: fingerprints only
     assert len(read_recording(recording, key=STAND_IN_KEY)) == 3
+
+
+def test_the_wsgi_app_of_a_proxy_does_not_answer_as_the_mock(stand_in: StandIn) -> None:
+    from mock_server.web.app import create_app
+    from mock_server.web.setup import build_runtime
+
+    runtime = build_runtime({"upstream": stand_in.url}, upstream_key=STAND_IN_KEY)
+    client = create_app(runtime=runtime).test_client()
+    answer = client.post(PATH, data={"key": "k", "mobile": digests(1)[0]})
+    assert answer.status_code == 503 and answer.json["error_code"] == 10014
+    assert "event loop" in answer.headers["X-Juhe-Mock-Error"]
+    assert stand_in.calls == [] and runtime.requests() == []  # nothing forwarded, nothing made up
+    runtime.proxy.close()  # type: ignore[union-attr]
