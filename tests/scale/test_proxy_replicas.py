@@ -110,3 +110,18 @@ def test_a_wiped_redis_refuses_rather_than_forget_the_spend(
     # the lookup after the wipe was not forwarded; after the reset the proxy serves again
     assert stand_in.mobiles() == [digests(1, "wiped")[0], digests(1, "afresh")[0]]
     assert reset.status_code == 200 and again.headers["X-Juhe-Proxy"] == "paid"
+
+
+def test_a_proxy_with_two_workers_on_redis_keeps_one_cache_and_budget(
+    tmp_path: Path, redis_url: str, stand_in: StandIn
+) -> None:
+    SESSION.add_secret(STAND_IN_KEY)
+    args = ["--upstream", stand_in.url, "--state", redis_url, "--namespace", namespace(),
+            "--workers", "2", "--budget-per-day", "4"]  # fmt: skip
+    hashes = digests(6, "workers")
+    with running_mock(tmp_path, *args, env={"JUHE_KEY": STAND_IN_KEY}) as proxy:
+        ways = [ask(proxy, hashes[i % 6]).headers["X-Juhe-Proxy"] for i in range(12)]
+        usage = proxy.usage()
+    assert len(stand_in.calls) == 4 == stand_in.billed
+    assert ways.count("paid") == 4 and ways.count("cached") == 4 and ways.count("refused") == 4
+    assert usage["upstream"]["paid"] == 4 and usage["budget"]["day"]["spent"] == 4
