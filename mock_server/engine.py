@@ -10,9 +10,11 @@ The order of the steps is part of the contract (docs/wire.md): the key is judged
    maintenance window 10020;
 4. ``mobile`` missing or not 64 hex characters → 234802 saying what is wrong;
 5. random internal errors 10014 (seeded);
-6. magic numbers (``contract.magic``);
-7. the default: a tenure code drawn from the hash and the seed, or 234803;
-8. any success to a GET or POST then takes one unit of the key's quota for the current
+6. replay: a hash a recording holds (the scenario's ``replay``, ``--replay``) answers what
+   was recorded, byte for byte (:mod:`.scenario.replay`); a recorded success is billed;
+7. magic numbers (``contract.magic``);
+8. the default: a tenure code drawn from the hash and the seed, or 234803;
+9. any success to a GET or POST then takes one unit of the key's quota for the current
    window (a Beijing day unless the scenario says otherwise; then 10012, or 10013 for a
    trial key); a HEAD is never billed and takes no quota. The engine only names the claim
    (:attr:`Decision.quota`): the unit is taken by the store's ``settle`` in the same atomic
@@ -33,6 +35,7 @@ from contract.codes import BILLED_METHODS
 from contract.keys import key_digest, key_fingerprint
 
 from .scenario.model import Fault, Outcome, Rule, Scenario, unit_interval
+from .scenario.replay import Replayed
 from .state.store import Store
 
 __all__ = ["Call", "Decision", "Engine", "QuotaClaim", "mobile_problem"]
@@ -87,6 +90,8 @@ class Decision:
     #: The quota unit this success still needs (taken by ``Store.settle``), if any.
     quota: QuotaClaim | None = None
     method_bills: bool = True  # False for a HEAD: no answer goes back, nothing is billed
+    #: A recorded answer to send instead of rendering one (the ``replay`` step).
+    replay: Replayed | None = None
 
     @property
     def billable(self) -> bool:
@@ -215,6 +220,9 @@ class Engine:
             n = self.store.incr("internal:n")
             if unit_interval(self.scenario.seed, "internal", n) < platform.internal_errors:
                 return Outcome(error=10014), "internal"
+        replayed = self.scenario.replay.get(mobile_hash)
+        if replayed is not None:
+            return Outcome(replay=replayed), "replay"
         magic = MAGIC_BY_HASH.get(mobile_hash)
         if magic is not None:
             if magic.tenure is not None:
@@ -258,6 +266,10 @@ class Engine:
         claim = None
         key = call.key or ""
         platform = self.scenario.platform
+        replayed = outcome.replay
+        if replayed is not None:  # the recorded code, to bill and journal it as the mock's
+            outcome = Outcome(error=replayed.error_code, tenure=replayed.tenure,
+                              replay=replayed)  # fmt: skip
         if outcome.tenure is not None and bills:
             quota, trial = platform.quota_for(key)
             if quota is not None:
@@ -265,8 +277,11 @@ class Engine:
                 # by the window: a daily quota starts afresh at midnight, Beijing time.
                 held = f"quota:{key_digest(key)}:{platform.quota_window_index(now)}"
                 claim = QuotaClaim(held, quota, 10013 if trial else 10012)
+        code: int | None = outcome.error if outcome.error is not None else SUCCESS_CODE
+        if replayed is not None:
+            code = replayed.error_code  # None: not an API answer (replayed, never billed)
         return Decision(
-            error_code=outcome.error if outcome.error is not None else SUCCESS_CODE,
+            error_code=code,
             tenure=outcome.tenure,
             reason=outcome.reason,
             detail=outcome.detail,
@@ -278,4 +293,5 @@ class Engine:
             mobile_hash=mobile_hash,
             quota=claim,
             method_bills=bills,
+            replay=replayed,
         )

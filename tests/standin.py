@@ -10,7 +10,8 @@ keyed call is a success it bills. Switches, changeable between requests:
 * ``lenient``: a keyed call with a malformed ``mobile`` is billed as a success;
 * ``body`` / ``status`` / ``content_type``: answer every call with exactly this (``{key}``
   in the body's strings becomes the key the call carried);
-* ``answers``: bodies by ``mobile`` (for a canary), before anything else.
+* ``answers``: bodies by ``mobile`` (for a canary), before anything else;
+* ``delay``: seconds to wait before answering (a slow vendor, a timeout).
 
 ``calls`` records every request to the API path (method, the key as sent, mobile, whether
 it was billed); ``billed`` counts the billed ones; ``paths`` every request's path, whatever
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
@@ -43,6 +45,13 @@ class Call:
     key: str | None
     mobile: str | None
     billed: bool
+
+
+class _Quiet(WSGIRequestHandler):
+    """No access log: a GET's URL holds the key, and the vendor's own log is not ours."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
 
 
 def _with_key(value: Any, key: str) -> Any:
@@ -74,11 +83,13 @@ class StandIn:
         self.status = 200
         self.content_type = JSON_CONTENT_TYPE
         self.answers: dict[str, Any] = {}
+        self.delay = 0.0
         self.calls: list[Call] = []
         self.paths: list[str] = []
         self._lock = threading.Lock()
         self._orders = 0
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True,
+                                   request_handler=_Quiet)  # fmt: skip
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="stand-in", daemon=True
@@ -159,6 +170,8 @@ class StandIn:
         body, billed = self.decide(key, mobile)
         with self._lock:
             self.calls.append(Call(method, key, mobile, billed))
+        if self.delay:
+            time.sleep(self.delay)
         content = body.encode() if isinstance(body, str) else json.dumps(
             body, ensure_ascii=False, separators=(",", ":")
         ).encode()  # fmt: skip

@@ -1,4 +1,4 @@
-"""``bench/run``: the whole benchmark in one run, or ``--soak``, or ``--profile``."""
+"""``bench/run``: the whole benchmark in one run, or ``--soak``, ``--profile``, ``--proxy``."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--soak", action="store_true", help="200k-request soak of juhe-mock")
     mode.add_argument("--profile", action="store_true", help="cProfile the mock's hot path")
+    mode.add_argument(
+        "--proxy", action="store_true",
+        help="the guard proxy's own cost: juhe-mock --upstream against its upstream direct",
+    )  # fmt: skip
     p.add_argument("--launches", type=int, default=5, help="launches for the start-up median")
     p.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds at c=32")
     p.add_argument("--duration", type=float, default=5.0, help="seconds per load run")
@@ -93,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
             from . import hotpath
 
             return hotpath.run(args)
+        if args.proxy:
+            from . import proxy
+
+            if args.short:
+                args.duration, args.rounds = 2.0, 2
+            return proxy.run(args)
         return _bench(args)
 
     return run_guarded(body)

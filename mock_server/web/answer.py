@@ -21,6 +21,7 @@ from contract.clock import BEIJING
 from ..engine import Call, Decision
 from ..runtime import MockRuntime
 from ..scenario.model import normal_ip
+from ..scenario.replay import Replayed
 from .faults import FaultResponse, apply_fault
 from .wire import render, wrap
 
@@ -153,6 +154,16 @@ def _settle(
     return refused, refused_entry
 
 
+def _replayed(replayed: Replayed, callback: str | None) -> tuple[bytes, str]:
+    """A recorded answer's bytes and content type as received (JSONP-wrapped for a valid
+    ``callback`` when it is an API answer)."""
+    if replayed.error_code is not None and callback:
+        wrapped, content_type = wrap(replayed.payload, callback)
+        if wrapped != replayed.payload:
+            return wrapped, content_type
+    return replayed.payload, replayed.content_type
+
+
 def answer(
     runtime: MockRuntime,
     call: Call,
@@ -177,13 +188,22 @@ def answer(
     decision = runtime.engine.decide(call)
     # The orderid first: a store that fails on it has recorded nothing of the request yet.
     # A success the quota then refuses leaves its orderid unused (ids need not be dense).
-    orderid = runtime.orderids.next() if decision.tenure is not None else None
+    # A replayed answer carries its recorded orderid.
+    fresh = decision.tenure is not None and decision.replay is None
+    orderid = runtime.orderids.next() if fresh else None
     decision, entry = _settle(runtime, call, decision, started, ip)
     if decision.tenure is None:
         orderid = None
-    payload, content_type = wrap(render(decision, orderid), callback)
+    if decision.replay is not None:
+        payload, content_type = _replayed(decision.replay, callback)
+    else:
+        payload, content_type = wrap(render(decision, orderid), callback)
     if REQUEST_LOG.isEnabledFor(logging.INFO):
         REQUEST_LOG.info("request", extra={"entry": entry})
+    replayed = decision.replay
+    if replayed is not None and replayed.error_code is None:  # not an API answer: as it was
+        sent = [("Content-Type", content_type), ("Content-Length", str(len(payload)))]
+        return Reply(payload, content_type, (replayed.status, sent, [payload]), decision.latency)
     if decision.fault is None:
         return Reply(payload, content_type, delay=decision.latency)
     fault = apply_fault(decision.fault, payload, content_type, wait or runtime.pause)
