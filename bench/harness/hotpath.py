@@ -178,7 +178,7 @@ def measure(n: int = REQUESTS, rounds: int = ROUNDS, key: str = DEFAULT_KEY) -> 
         "wall: the loop's time until the last log line is written; cpu: every thread of "
         "the process (the log writer's too).",
         "",
-        f"| case | wall µs | cpu µs | × stub (cpu) | log lines/request |",
+        "| case | wall µs | cpu µs | × stub (cpu) | log lines/request |",
         "|---|--:|--:|--:|--:|",
     ]
     stub_cpu = statistics.median(r["cpu_us"] for r in runs["stub"])
