@@ -12,9 +12,8 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from contract.clock import BEIJING
 
@@ -81,8 +80,7 @@ def waiter(environ: dict[str, Any], runtime: MockRuntime) -> Callable[[float], N
     return wait
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """What to send: the answer's bytes and content type, or (``fault``) what a fault made
     of them: a status, headers and a body iterable, served as they are."""
 
@@ -119,7 +117,12 @@ def _names(call: Call) -> list[str]:
 
 
 def _entry(
-    runtime: MockRuntime, call: Call, decision: Decision, started: float, ip: str | None
+    runtime: MockRuntime,
+    call: Call,
+    decision: Decision,
+    started: float,
+    ip: str | None,
+    billable: bool,
 ) -> dict[str, Any]:
     fault = decision.fault.kind.value if decision.fault is not None else None
     return {
@@ -133,7 +136,7 @@ def _entry(
         "params": _names(call),
         "content_type": call.content_type,
         "outcome": {"error_code": decision.error_code, "code": decision.tenure, "fault": fault},
-        "billable": decision.billable,
+        "billable": billable,
         "rule": decision.rule,
         "step": decision.step,
         # The time to decide plus the delay the answer will be sent after.
@@ -146,9 +149,10 @@ def _settle(
 ) -> tuple[Decision, dict[str, Any]]:
     """Take the quota unit, bill and journal the request in the store's one atomic step;
     the decision that stands (a 10012 when the quota is used up) and its journal entry."""
-    entry = _entry(runtime, call, decision, started, ip)
+    billable = decision.billable
+    entry = _entry(runtime, call, decision, started, ip, billable)
     bill = None
-    if decision.billable and decision.key_fp is not None and decision.tenure is not None:
+    if billable and decision.key_fp is not None and decision.tenure is not None:
         bill = (decision.key_fp, decision.tenure)
     claim = decision.quota
     if claim is None:
@@ -190,7 +194,7 @@ def answer(
         # An IPv4 client of a dual-stack socket: its IPv4 address for every model and the
         # journal (normalised here, once, for every door).
         ip = normal_ip(ip)
-        call = replace(call, ip=ip)
+        call = call._replace(ip=ip)
     decision = runtime.engine.decide(call)
     # The orderid first: a store that fails on it has recorded nothing of the request yet.
     # A success the quota then refuses leaves its orderid unused (ids need not be dense).
