@@ -27,13 +27,23 @@ from typing import Any, TextIO
 
 from ..web import answer
 
-__all__ = ["SERVE_LOG", "WRITE_EVERY_S", "LogWriter", "configure_logging", "json_line", "text_line"]
+__all__ = [
+    "IDLE_EVERY_S",
+    "SERVE_LOG",
+    "WRITE_EVERY_S",
+    "LogWriter",
+    "configure_logging",
+    "json_line",
+    "text_line",
+]
 
 #: The server's own lines (a reload done or refused), written by the same thread as the
 #: request log so that lines never interleave; text: ``juhe-mock: ...``, json: an object.
 SERVE_LOG = logging.getLogger("mock_server.serve")
-#: How often the writer wakes to write what has gathered (a line is out within about this).
+#: How often the writer wakes to write what has gathered (a line is out within about this),
+#: while lines come; idle, it wakes ever less often, down to once per :data:`IDLE_EVERY_S`.
 WRITE_EVERY_S = 0.01
+IDLE_EVERY_S = 0.1
 
 
 def text_line(entry: dict[str, Any]) -> str:
@@ -99,18 +109,22 @@ class LogWriter:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stopped.wait(self._every_s):
-            self._drain()
+        every = self._every_s
+        while not self._stopped.wait(every):
+            # Idle, back off (an idle server should cost nothing); busy, every_s again.
+            every = self._every_s if self._drain() else min(every * 2, IDLE_EVERY_S)
 
-    def _drain(self) -> None:
+    def _drain(self) -> bool:
+        """Write what is pending now; False when there was nothing."""
         with self._lock:
             pending = self._pending
             if not pending:
-                return
+                return False
             take = pending.popleft
             lines = [take() for _ in range(len(pending))]  # what is there now
             lines.append("")
             self.write("\n".join(lines))
+            return True
 
     def write(self, text: str) -> None:
         """Write ``text`` (whole lines) and flush: the one place the log's bytes go out
