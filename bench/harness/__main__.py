@@ -293,8 +293,9 @@ def _markdown(
         "keep-alive connections, every server back to back at each concurrency, in an order "
         "that turns each round; each figure is the median over the rounds and each ratio "
         "the median of the rounds' own ratios, their lowest and highest in brackets. A run "
-        "during which the machine's other work took more than "
-        f"{BUSY_CORES:g} of a core was run once more, the quieter kept. "
+        f"during which the machine's other work took more than {BUSY_CORES:g} of a core "
+        "(foreign load) was run once more, the quieter kept; a ratio leaves out the rounds "
+        "that still had foreign load, when some had none. "
         "Memory: the highest summed RSS (or VmHWM) of every process in the server's process "
         "group over its loaded launch. Client: median per call over sequential calls.",
         "",

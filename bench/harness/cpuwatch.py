@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .procs import group_pids
+from .report import BUSY_CORES
+
+__all__ = ["BUSY_CORES", "CpuUse", "CpuWatch", "group_cpu_seconds"]
 
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-#: Foreign load (cores) above which a run is flagged as measured on a busy machine.
-BUSY_CORES = 0.25
 
 
 def _busy_seconds() -> float | None:

@@ -28,8 +28,8 @@ class Row:
     met: bool | None
     kind: str = ""  # which target (a key of CLOSING); "" for a figure without one
     shortfall: float | None = None  # for a missed target: how many times better it must get
-    #: The lowest and highest of the rounds' own ratios (``ratio`` is their median).
-    spread: tuple[float, float] | None = None
+    #: The rounds' own ratios (``ratio`` is their median), when paired by round.
+    spread: Paired | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -69,32 +69,54 @@ CLOSING = {
 }
 
 
-def paired(
-    a: dict[str, Any] | None, b: dict[str, Any] | None, c: str, key: str
-) -> tuple[float, float, float] | None:
+#: Foreign load (cores: CPU the machine spent on neither the server nor the load) above
+#: which a run measured the machine's other work as much as the server (``cpuwatch``).
+BUSY_CORES = 0.25
+
+
+@dataclass(frozen=True)
+class Paired:
+    """A ratio over rounds: the median, lowest and highest of the rounds' own ratios, and
+    how many rounds it stands on (the quiet ones, when there are any) of how many."""
+
+    median: float
+    low: float
+    high: float
+    used: int
+    rounds: int
+
+
+def _quiet(run: dict[str, Any]) -> bool:
+    foreign = run.get("foreign_cores")
+    return foreign is None or foreign <= BUSY_CORES
+
+
+def paired(a: dict[str, Any] | None, b: dict[str, Any] | None, c: str, key: str) -> Paired | None:
     """``a``'s figure ÷ ``b``'s at concurrency ``c``, round by round (the runs of one round
-    are back to back): the median, lowest and highest of those ratios; None without
-    rounds to pair."""
+    are back to back). Only the rounds where neither run had foreign load count, when there
+    is one; else every round. None without rounds to pair."""
     rounds_a = (((a or {}).get("load") or {}).get(c) or {}).get("rounds")
     rounds_b = (((b or {}).get("load") or {}).get(c) or {}).get("rounds")
     if not rounds_a or not rounds_b or len(rounds_a) != len(rounds_b):
         return None
-    pairs = zip(rounds_a, rounds_b, strict=True)
-    ratios = [x[key] / y[key] for x, y in pairs if x.get(key) and y.get(key)]
-    if not ratios:
+    pairs = [(x, y) for x, y in zip(rounds_a, rounds_b, strict=True) if x.get(key) and y.get(key)]
+    quiet = [(x, y) for x, y in pairs if _quiet(x) and _quiet(y)]
+    chosen = quiet or pairs
+    if not chosen:
         return None
-    return statistics.median(ratios), min(ratios), max(ratios)
+    ratios = [x[key] / y[key] for x, y in chosen]
+    return Paired(statistics.median(ratios), min(ratios), max(ratios), len(chosen), len(pairs))
 
 
 def _ratio_of(
     a: dict[str, Any] | None, b: dict[str, Any] | None, path: tuple[str, ...]
-) -> tuple[float | None, tuple[float, float] | None]:
+) -> tuple[float | None, Paired | None]:
     """The ratio of a load figure, paired by round when both have rounds, else of the
-    medians; and the rounds' spread."""
+    medians; and the rounds it stands on."""
     if len(path) == 3 and path[0] == "load":
         both = paired(a, b, path[1], path[2])
         if both is not None:
-            return both[0], (both[1], both[2])
+            return both.median, both
     return _ratio(_get(a, *path), _get(b, *path)), None
 
 
@@ -278,9 +300,12 @@ def _ratio_text(ratio: float | None) -> str:
 def _ratio_cell(row: Row) -> str:
     """The ratio, with the lowest and highest of the rounds' own ratios when paired."""
     text = _ratio_text(row.ratio)
-    if row.spread is not None:
-        low, high = row.spread
-        text += f" ({_ratio_text(low).rstrip('×')}–{_ratio_text(high)})"
+    spread = row.spread
+    if spread is not None:
+        text += f" ({_ratio_text(spread.low).rstrip('×')}–{_ratio_text(spread.high)}"
+        if spread.used < spread.rounds:
+            text += f"; {spread.used} of {spread.rounds} rounds, the quiet ones"
+        text += ")"
     return text
 
 

@@ -84,15 +84,38 @@ def test_ratios_are_paired_round_by_round_with_their_spread(report: ModuleType) 
         {"rps": 2_000, "p99_ms": 20, "server_cpu_us": 48},
         {"rps": 12_000, "p99_ms": 4, "server_cpu_us": 44},
     ])  # fmt: skip
-    assert report.paired(mock, stub, "32", "rps") == (0.5, 0.5, 0.5)
-    assert report.paired(mock, stub, "32", "p99_ms") == (2.0, 2.0, 2.0)
+    assert report.paired(mock, stub, "32", "rps") == report.Paired(0.5, 0.5, 0.5, 3, 3)
+    assert report.paired(mock, stub, "32", "p99_ms") == report.Paired(2.0, 2.0, 2.0, 3, 3)
     assert report.paired(mock, None, "32", "rps") is None
     wiremock = server(1.0, 2000, 10_000, 100)
     rows = {row.figure: row for row in report.build_rows(mock, stub, wiremock, None)}
     engine = rows["throughput c=32, mock vs bare stub"]
-    assert (engine.ratio, engine.spread, engine.shortfall) == (0.5, (0.5, 0.5), 1.8)
+    assert (engine.ratio, engine.spread.low, engine.spread.high) == (0.5, 0.5, 0.5)
+    assert engine.shortfall == pytest.approx(1.8)
     cpu = rows["server CPU per request c=32, mock vs bare stub"]  # stub ÷ mock, by round
     assert cpu.kind == "engine" and cpu.met is False
-    assert cpu.ratio == pytest.approx(44 / 66) and cpu.spread == pytest.approx((40 / 60, 0.8))
+    assert cpu.ratio == pytest.approx(44 / 66)
+    assert (cpu.spread.low, cpu.spread.high) == pytest.approx((40 / 60, 0.8))
     assert rows["throughput c=32"].spread is None  # WireMock has no rounds here: medians
     assert "0.67× (0.67–0.80×)" in report.markdown_table(list(rows.values()))
+
+
+def test_a_ratio_stands_on_the_quiet_rounds_when_there_are_any(report: ModuleType) -> None:
+    # Round 2 had a core's worth of foreign load on the mock's run: it is left out.
+    mock = with_rounds(server(0.3, 40, 3_000, 50), "32", [
+        {"rps": 5_000, "foreign_cores": 0.0},
+        {"rps": 1_000, "foreign_cores": 1.0},
+        {"rps": 6_000, "foreign_cores": 0.1},
+    ])  # fmt: skip
+    stub = with_rounds(server(0.2, 40, 9_000, 20), "32", [
+        {"rps": 10_000, "foreign_cores": 0.0},
+        {"rps": 10_000, "foreign_cores": 0.0},
+        {"rps": 10_000, "foreign_cores": 0.2},
+    ])  # fmt: skip
+    assert report.paired(mock, stub, "32", "rps") == report.Paired(0.55, 0.5, 0.6, 2, 3)
+    rows = {row.figure: row for row in report.build_rows(mock, stub, None, None)}
+    cell = report.markdown_table([rows["throughput c=32, mock vs bare stub"]])
+    assert "0.55× (0.50–0.60×; 2 of 3 rounds, the quiet ones)" in cell
+    for run in mock["load"]["32"]["rounds"]:
+        run["foreign_cores"] = 2.0  # no quiet round at all: every round counts
+    assert report.paired(mock, stub, "32", "rps").used == 3
