@@ -43,7 +43,7 @@ from .answer import DEFAULT_KEY, is_correct, query_path
 
 CASES = ("stub", "off", "text", "json")
 REQUESTS = 20_000
-ROUNDS = 3
+ROUNDS = 5
 _PACKAGES = ("mock_server", "contract", "logging", "asyncio", "json")
 #: What wrk sends with each request (its default head), so the mock parses as much.
 _HEADERS = [(b"host", b"127.0.0.1:8080")]
