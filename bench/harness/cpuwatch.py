@@ -35,10 +35,11 @@ def _busy_seconds() -> float | None:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     except OSError:
         return None
-    ticks = [int(f) for f in fields]
-    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
-    guest = sum(ticks[8:10]) if len(ticks) > 9 else 0  # already counted in user/nice
-    return (sum(ticks) - idle - guest) / _TICK
+    ticks = [int(f) for f in fields] + [0] * 10
+    # user, nice, system, and steal (a hypervisor's other guests: a disturbance too); not
+    # idle or iowait, nor irq and softirq, which the load's own loopback traffic makes and
+    # which some kernels do not charge to any process (it would read as foreign load).
+    return (ticks[0] + ticks[1] + ticks[2] + ticks[7]) / _TICK
 
 
 def group_cpu_seconds(pgid: int) -> float:
