@@ -46,7 +46,8 @@ class OrderIds:
         if second < self._floor:
             second = self._floor
         while True:
-            _, prefix, counter = self._second(second)
+            cached = self._stamp
+            _, prefix, counter = cached if cached[0] == second else self._second(second)
             n = self._store.incr(counter, ttl_s=3600)
             if n <= ORDERIDS_PER_SECOND:
                 return f"{prefix}{n - 1:04d}"
