@@ -32,7 +32,11 @@ class Row:
     spread: Paired | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        """The row as JSON can hold it (the rounds' ratios as a mapping)."""
+        out = dict(self.__dict__)
+        if self.spread is not None:
+            out["spread"] = dict(self.spread.__dict__)
+        return out
 
 
 #: What would close each kind of missed target, from the profile and import timings

@@ -4,6 +4,7 @@ close it. (No timing here: the figures are constants; the benchmark itself runs 
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -98,6 +99,10 @@ def test_ratios_are_paired_round_by_round_with_their_spread(report: ModuleType) 
     assert (cpu.spread.low, cpu.spread.high) == pytest.approx((40 / 60, 0.8))
     assert rows["throughput c=32"].spread is None  # WireMock has no rounds here: medians
     assert "0.67× (0.67–0.80×)" in report.markdown_table(list(rows.values()))
+    as_json = json.loads(json.dumps([row.as_dict() for row in rows.values()]))
+    cpu_row = next(r for r in as_json if r["figure"] == cpu.figure)
+    assert cpu_row["spread"] == {"median": cpu.ratio, "low": 40 / 60, "high": 0.8,
+                                 "used": 3, "rounds": 3}  # fmt: skip
 
 
 def test_a_ratio_stands_on_the_quiet_rounds_when_there_are_any(report: ModuleType) -> None:
