@@ -14,13 +14,13 @@ in-process mocks only.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
 
+from . import checks
 from .state.store import DEFAULT_JOURNAL_SIZE, DEFAULT_LEDGER_KEYS
 
 if TYPE_CHECKING:
@@ -63,137 +63,54 @@ DEFAULT_DRAIN_TIMEOUT = 3.0
 DEFAULT_BODY_TIMEOUT = 10.0
 #: Seconds a client has to send a request's headers, and a kept-alive connection may idle.
 DEFAULT_IDLE_TIMEOUT = 10.0
+#: The guard proxy (docs/proxy.md): how long an answer is cached, and each upstream phase.
+DEFAULT_CACHE_TTL = 86400.0
+DEFAULT_UPSTREAM_TIMEOUT = 10.0
+#: Settings that only mean something for the guard proxy (``upstream``).
+_PROXY_ONLY = ("budget_per_day", "budget_per_month", "ledger", "record")
 
 
 class SettingsError(ValueError):
     """A setting that cannot be used; the message names its source and why (one line)."""
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a whole number") from None
-
-
-def _port(value: Any) -> int:
-    if isinstance(value, str) and not value.lstrip("-").isdigit():
-        raise ValueError(f"{value!r} is not a port number")
-    port = int(value) if isinstance(value, str) else value
-    if not isinstance(port, int) or not 0 <= port <= 65535:
-        raise ValueError(f"{port} is not between 0 and 65535")
-    return port
-
-
-def _at_least_one(value: Any) -> int:
-    number = _int(value) if isinstance(value, str) else value
-    if not isinstance(number, int) or number < 1:
-        raise ValueError("must be at least 1")
-    return number
-
-
-def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        if value not in options:
-            raise ValueError(f"{value!r} is not {' or '.join(options)}")
-        return str(value)
-
-    return check
-
-
-def _redis_timeout(value: Any) -> float:
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number of seconds") from None
-    if not 0.01 <= seconds <= 60:  # NaN fails too
-        raise ValueError(f"{value!r} is not between 0.01 and 60 seconds")
-    return seconds
-
-
-def _token(value: Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value:
-        # An empty token would mean "no token" to one reader and "open to all" to another.
-        raise ValueError("an empty admin token protects nothing; give a token or none")
-    return value
-
-
-def _seconds(value: Any) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{value!r} is not a number of seconds") from None
-    if not 0 < number <= 3600 or number != number:
-        raise ValueError("must be more than 0 and at most 3600 seconds")
-    return number
-
-
-def _optional_at_least_one(value: Any) -> int | None:
-    return None if value is None or value == "" else _at_least_one(value)
-
-
-def _optional_int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
-    return _int(value) if isinstance(value, str) else int(value)
-
-
-def _optional_text(value: Any) -> str | None:
-    return None if value in (None, "") else str(value)
-
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"", "0", "false", "no", "off"})
-
-
-def _flag(value: Any) -> bool:
-    """A switch: a bool, or from the environment 1/true/yes/on and 0/false/no/off."""
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
-        return value.strip().lower() in _TRUE
-    raise ValueError(f"{value!r} is not a switch (1/true/yes/on or 0/false/no/off)")
-
-
-def _scenarios(value: Any) -> list[ScenarioSource]:
-    if isinstance(value, str):  # the environment: paths separated as in PATH
-        return [part for part in value.split(os.pathsep) if part]
-    if isinstance(value, (Mapping, Path)):
-        return [value]
-    return list(value)
-
-
 #: Each setting's environment variable (None: not read from the environment) and how a
 #: value is checked. The command line's options carry the field's name (``--admin-token``).
 _SETTINGS: dict[str, tuple[str | None, Callable[[Any], Any]]] = {
-    "scenarios": ("JUHE_MOCK_SCENARIOS", _scenarios),
-    "seed": ("JUHE_MOCK_SEED", _optional_int),
-    "admin_token": ("JUHE_MOCK_ADMIN_TOKEN", _token),
-    "state": ("JUHE_MOCK_STATE", _optional_text),
+    "scenarios": ("JUHE_MOCK_SCENARIOS", checks.scenarios),
+    "replay": ("JUHE_MOCK_REPLAY", checks.paths),
+    "seed": ("JUHE_MOCK_SEED", checks.optional_int),
+    "admin_token": ("JUHE_MOCK_ADMIN_TOKEN", checks.token),
+    "state": ("JUHE_MOCK_STATE", checks.optional_text),
     "namespace": ("JUHE_MOCK_NAMESPACE", str),
     "host": ("JUHE_MOCK_HOST", str),
-    "port": ("JUHE_MOCK_PORT", _port),
-    "server": ("JUHE_MOCK_SERVER", _choice(SERVERS)),
-    "threads": ("JUHE_MOCK_THREADS", _optional_at_least_one),
-    "workers": ("JUHE_MOCK_WORKERS", _at_least_one),
-    "log_format": ("JUHE_MOCK_LOG_FORMAT", _choice(LOG_FORMATS)),
-    "journal_size": ("JUHE_MOCK_JOURNAL_SIZE", _at_least_one),
-    "ledger_keys": ("JUHE_MOCK_LEDGER_KEYS", _at_least_one),
-    "redis_timeout_s": ("JUHE_MOCK_REDIS_TIMEOUT_S", _redis_timeout),
-    "max_content_length": ("JUHE_MOCK_MAX_CONTENT_LENGTH", _at_least_one),
-    "drain_timeout": ("JUHE_MOCK_DRAIN_TIMEOUT", _seconds),
-    "body_timeout": ("JUHE_MOCK_BODY_TIMEOUT", _seconds),
-    "idle_timeout": ("JUHE_MOCK_IDLE_TIMEOUT", _seconds),
-    "watch": ("JUHE_MOCK_WATCH", _flag),
-    "cors": ("JUHE_MOCK_CORS", _flag),
-    "tls_cert": ("JUHE_MOCK_TLS_CERT", _optional_text),
-    "tls_key": ("JUHE_MOCK_TLS_KEY", _optional_text),
-    "tls_self_signed": ("JUHE_MOCK_TLS_SELF_SIGNED", _flag),
+    "port": ("JUHE_MOCK_PORT", checks.port),
+    "server": ("JUHE_MOCK_SERVER", checks.choice(SERVERS)),
+    "threads": ("JUHE_MOCK_THREADS", checks.optional_at_least_one),
+    "workers": ("JUHE_MOCK_WORKERS", checks.at_least_one),
+    "log_format": ("JUHE_MOCK_LOG_FORMAT", checks.choice(LOG_FORMATS)),
+    "journal_size": ("JUHE_MOCK_JOURNAL_SIZE", checks.at_least_one),
+    "ledger_keys": ("JUHE_MOCK_LEDGER_KEYS", checks.at_least_one),
+    "redis_timeout_s": ("JUHE_MOCK_REDIS_TIMEOUT_S", checks.redis_timeout),
+    "max_content_length": ("JUHE_MOCK_MAX_CONTENT_LENGTH", checks.at_least_one),
+    "drain_timeout": ("JUHE_MOCK_DRAIN_TIMEOUT", checks.seconds),
+    "body_timeout": ("JUHE_MOCK_BODY_TIMEOUT", checks.seconds),
+    "idle_timeout": ("JUHE_MOCK_IDLE_TIMEOUT", checks.seconds),
+    "watch": ("JUHE_MOCK_WATCH", checks.flag),
+    "cors": ("JUHE_MOCK_CORS", checks.flag),
+    "tls_cert": ("JUHE_MOCK_TLS_CERT", checks.optional_text),
+    "tls_key": ("JUHE_MOCK_TLS_KEY", checks.optional_text),
+    "tls_self_signed": ("JUHE_MOCK_TLS_SELF_SIGNED", checks.flag),
+    "upstream": ("JUHE_MOCK_UPSTREAM", checks.upstream),
+    "upstream_timeout": ("JUHE_MOCK_UPSTREAM_TIMEOUT", checks.seconds),
+    "cache_ttl": ("JUHE_MOCK_CACHE_TTL", checks.ttl),
+    "budget_per_day": ("JUHE_MOCK_BUDGET_PER_DAY", checks.optional_count),
+    "budget_per_month": ("JUHE_MOCK_BUDGET_PER_MONTH", checks.optional_count),
+    "ledger": ("JUHE_MOCK_LEDGER", checks.optional_text),
+    "record": ("JUHE_MOCK_RECORD", checks.optional_text),
     "store": (None, lambda value: value),
     "clock": (None, lambda value: value),
-    "lane_dir": (None, _optional_text),
+    "lane_dir": (None, checks.optional_text),
 }
 #: The environment variables the mock reads, by setting.
 ENVIRONMENT = {name: env for name, (env, _) in _SETTINGS.items() if env is not None}
@@ -206,7 +123,8 @@ class MockConfig:
     """How to build and serve a mock: ``create_app(MockConfig(...))`` or a mapping of these.
 
     What it answers: ``scenarios`` (documents or YAML/JSON paths, merged in order on the
-    built-in defaults), ``seed``. Where state lives: ``store`` (a ready one, in process),
+    built-in defaults), ``replay`` (recordings whose hashes answer as recorded,
+    docs/recording.md), ``seed``. Where state lives: ``store`` (a ready one, in process),
     else ``state`` (``redis://HOST:PORT/DB``; None: memory), its ``namespace`` and
     ``redis_timeout_s`` (the longest a Redis command may take: then a 503); ``journal_size``
     (requests kept), ``ledger_keys`` (key fingerprints the ledger counts one by one, the
@@ -217,11 +135,16 @@ class MockConfig:
     kept-alive connection may idle (``idle_timeout``), in seconds; ``watch``: reload
     changed scenario files (``juhe-mock`` in one process); ``cors``: CORS headers and
     preflight answers on the API path; HTTPS with ``tls_cert`` and ``tls_key`` (PEM files),
-    or ``tls_self_signed`` (a certificate made at start for loopback). ``clock``: time for
+    or ``tls_self_signed`` (a certificate made at start for loopback). The guard proxy
+    (docs/proxy.md): ``upstream`` (``live`` or a URL; its key is ``JUHE_KEY`` in the
+    environment, never a setting), ``upstream_timeout``, ``cache_ttl`` (seconds, 0: none),
+    ``budget_per_day`` / ``budget_per_month``, ``ledger`` (a ledger file for the budget
+    without Redis), ``record`` (a recording of the upstream's answers). ``clock``: time for
     every window and orderid.
     """
 
     scenarios: Sequence[ScenarioSource] = ()
+    replay: Sequence[str] = ()
     seed: int | None = None
     admin_token: str | None = None
     state: str | None = None
@@ -245,6 +168,13 @@ class MockConfig:
     tls_cert: str | None = None
     tls_key: str | None = None
     tls_self_signed: bool = False
+    upstream: str | None = None
+    upstream_timeout: float = DEFAULT_UPSTREAM_TIMEOUT
+    cache_ttl: float = DEFAULT_CACHE_TTL
+    budget_per_day: int | None = None
+    budget_per_month: int | None = None
+    ledger: str | None = None
+    record: str | None = None
     clock: Callable[[], float] = field(default=time.time)
     #: Set by ``juhe-mock`` for several workers with memory state (orderid lanes).
     lane_dir: str | None = None
@@ -254,6 +184,7 @@ class MockConfig:
         # characters and a dict its keys, each then reported as "no such file".
         if isinstance(self.scenarios, (Mapping, str, Path)):
             self.scenarios = [self.scenarios]
+        self.replay = checks.paths(self.replay)
         checked = ("port", "workers", "journal_size", "max_content_length", "admin_token")
         timeouts = ("drain_timeout", "body_timeout", "idle_timeout", "redis_timeout_s")
         for name in (*checked, "ledger_keys", *timeouts):
@@ -270,6 +201,30 @@ class MockConfig:
         if self.tls_self_signed and self.tls_cert is not None:
             raise SettingsError(
                 "tls_self_signed: a certificate is given as well (tls_cert); use one or the other"
+            )
+        self._check_proxy()
+
+    def _check_proxy(self) -> None:
+        for name in ("upstream", "cache_ttl", "upstream_timeout", *_PROXY_ONLY):
+            try:
+                setattr(self, name, _SETTINGS[name][1](getattr(self, name)))
+            except ValueError as error:
+                raise SettingsError(f"{name}: {error}") from None
+        if self.upstream is None:
+            given = [name for name in _PROXY_ONLY if getattr(self, name) is not None]
+            if given:
+                raise SettingsError(
+                    f"{given[0]}: only for the guard proxy; give upstream (--upstream URL|live)"
+                )
+            return
+        if self.ledger is not None and self.state is not None:
+            raise SettingsError(
+                "ledger: with state (Redis) the proxy's budget is kept there; give one of them"
+            )
+        if self.workers > 1 and self.state is None and self.store is None:
+            raise SettingsError(
+                f"workers: {self.workers} proxy workers must share the cache and the budget; "
+                "give state (--state redis://HOST:PORT/DB)"
             )
 
     @classmethod

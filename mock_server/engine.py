@@ -10,9 +10,11 @@ The order of the steps is part of the contract (docs/wire.md): the key is judged
    maintenance window 10020;
 4. ``mobile`` missing or not 64 hex characters → 234802 saying what is wrong;
 5. random internal errors 10014 (seeded);
-6. magic numbers (``contract.magic``);
-7. the default: a tenure code drawn from the hash and the seed, or 234803;
-8. any success to a GET or POST then takes one unit of the key's quota for the current
+6. replay: a hash a recording holds (the scenario's ``replay``, ``--replay``) answers what
+   was recorded, byte for byte (:mod:`.scenario.replay`); a recorded success is billed;
+7. magic numbers (``contract.magic``);
+8. the default: a tenure code drawn from the hash and the seed, or 234803;
+9. any success to a GET or POST then takes one unit of the key's quota for the current
    window (a Beijing day unless the scenario says otherwise; then 10012, or 10013 for a
    trial key); a HEAD is never billed and takes no quota. The engine only names the claim
    (:attr:`Decision.quota`): the unit is taken by the store's ``settle`` in the same atomic
@@ -26,13 +28,14 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from contract import MAGIC_BY_HASH, PATH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
 from contract.codes import BILLED_METHODS
 from contract.keys import key_digest, key_fingerprint
 
 from .scenario.model import Fault, Outcome, Rule, Scenario, unit_interval
+from .scenario.replay import Replayed
 from .state.store import Store
 
 __all__ = ["Call", "Decision", "Engine", "QuotaClaim", "mobile_problem"]
@@ -42,10 +45,13 @@ class Headers(Protocol):
     def get(self, key: str) -> str | None: ...
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """What the engine needs to know about one request, and what the journal shows of how
-    it was sent (the engine never reads the last four)."""
+    it was sent (the engine never reads the last four).
+
+    A named tuple, not a frozen dataclass: made once per request, and a frozen dataclass's
+    ``__init__`` (one ``object.__setattr__`` per field) costs four times as much.
+    """
 
     method: str
     key: str | None
@@ -70,9 +76,9 @@ class QuotaClaim:
     refusal: int  # 10012, or 10013 for a trial key
 
 
-@dataclass(frozen=True)
-class Decision:
-    """The answer to one request, before it is put on the wire."""
+class Decision(NamedTuple):
+    """The answer to one request, before it is put on the wire (a named tuple: one is made
+    per request, see :class:`Call`)."""
 
     error_code: int | None  # None when a fault (status, drop, malformed) replaced the answer
     tenure: str | None = None
@@ -87,6 +93,8 @@ class Decision:
     #: The quota unit this success still needs (taken by ``Store.settle``), if any.
     quota: QuotaClaim | None = None
     method_bills: bool = True  # False for a HEAD: no answer goes back, nothing is billed
+    #: A recorded answer to send instead of rendering one (the ``replay`` step).
+    replay: Replayed | None = None
 
     @property
     def billable(self) -> bool:
@@ -118,6 +126,31 @@ def mobile_problem(mobile: str | None) -> str:
     return "mobile含有非十六进制字符"
 
 
+# Outcomes the models give, made once (an Outcome per request was measurable).
+_MAGIC = {
+    mobile_hash: Outcome(tenure=magic.tenure)
+    if magic.tenure is not None
+    else Outcome(error=magic.error_code)
+    for mobile_hash, magic in MAGIC_BY_HASH.items()
+}
+_ERRORS: dict[int, Outcome] = {}
+_TENURES: dict[str, Outcome] = {}
+
+
+def _error(code: int) -> Outcome:
+    found = _ERRORS.get(code)
+    if found is None:
+        found = _ERRORS[code] = Outcome(error=code)
+    return found
+
+
+def _tenure(code: str) -> Outcome:
+    found = _TENURES.get(code)
+    if found is None:
+        found = _TENURES[code] = Outcome(tenure=code)
+    return found
+
+
 class Engine:
     """Decides answers for one compiled scenario, keeping its counters in ``store``."""
 
@@ -132,7 +165,9 @@ class Engine:
     def decide(self, call: Call) -> Decision:
         key = call.key
         mobile = call.mobile
-        mobile_hash = mobile.lower() if mobile and is_mobile_sha256(mobile) else None
+        mobile_hash = (
+            mobile.lower() if mobile and len(mobile) == 64 and is_mobile_sha256(mobile) else None
+        )
         if not key or not key.strip():
             return Decision(10001, step="validation", mobile_hash=mobile_hash)
         key_fp = key_fingerprint(key)
@@ -208,21 +243,23 @@ class Engine:
         if code is None:
             code = platform.refuse_key(key, now)
         if code is not None:
-            return Outcome(error=code), "platform"
+            return _error(code), "platform"
         if mobile_hash is None:
             return Outcome(error=234802, detail=mobile_problem(call.mobile)), "validation"
         if platform.internal_errors > 0:
             n = self.store.incr("internal:n")
             if unit_interval(self.scenario.seed, "internal", n) < platform.internal_errors:
-                return Outcome(error=10014), "internal"
-        magic = MAGIC_BY_HASH.get(mobile_hash)
+                return _error(10014), "internal"
+        if self.scenario.replay:
+            replayed = self.scenario.replay.get(mobile_hash)
+            if replayed is not None:
+                return Outcome(replay=replayed), "replay"
+        magic = _MAGIC.get(mobile_hash)
         if magic is not None:
-            if magic.tenure is not None:
-                return Outcome(tenure=magic.tenure), "magic"
-            return Outcome(error=magic.error_code), "magic"
+            return magic, "magic"
         if self.scenario.default_no_record:
-            return Outcome(error=234803), "default"
-        return Outcome(tenure=self.default_tenure(mobile_hash)), "default"
+            return _error(234803), "default"
+        return _tenure(self.default_tenure(mobile_hash)), "default"
 
     def default_tenure(self, mobile_hash: str) -> str:
         """The deterministic default code of a (lowercase) hash under this seed."""
@@ -258,6 +295,10 @@ class Engine:
         claim = None
         key = call.key or ""
         platform = self.scenario.platform
+        replayed = outcome.replay
+        if replayed is not None:  # the recorded code, to bill and journal it as the mock's
+            outcome = Outcome(error=replayed.error_code, tenure=replayed.tenure,
+                              replay=replayed)  # fmt: skip
         if outcome.tenure is not None and bills:
             quota, trial = platform.quota_for(key)
             if quota is not None:
@@ -265,17 +306,11 @@ class Engine:
                 # by the window: a daily quota starts afresh at midnight, Beijing time.
                 held = f"quota:{key_digest(key)}:{platform.quota_window_index(now)}"
                 claim = QuotaClaim(held, quota, 10013 if trial else 10012)
-        return Decision(
-            error_code=outcome.error if outcome.error is not None else SUCCESS_CODE,
-            tenure=outcome.tenure,
-            reason=outcome.reason,
-            detail=outcome.detail,
-            fault=fault,
-            latency=delay,
-            rule=rule,
-            step=step,
-            key_fp=key_fp,
-            mobile_hash=mobile_hash,
-            quota=claim,
-            method_bills=bills,
-        )
+        code: int | None = outcome.error if outcome.error is not None else SUCCESS_CODE
+        if replayed is not None:
+            code = replayed.error_code  # None: not an API answer (replayed, never billed)
+        # Positional, in the field order (error_code, tenure, reason, detail, fault, latency,
+        # rule, step, key_fp, mobile_hash, quota, method_bills, replay): the hot path's one
+        # Decision.
+        return Decision(code, outcome.tenure, outcome.reason, outcome.detail, fault, delay,
+                        rule, step, key_fp, mobile_hash, claim, bills, replayed)  # fmt: skip

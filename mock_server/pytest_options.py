@@ -45,6 +45,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add("--juhe-plan", action="store_true",
         help="send nothing: run against a simulation and list every request the run would "
         "make and what it needs from the budget (exit 1 when more than it has)")  # fmt: skip
+    add("--juhe-record", default=None, metavar="FILE",
+        help="append every answer juhe_target receives to a recording (JSON Lines, "
+        "docs/recording.md): key fingerprints and hashes only; not in a --juhe-plan "
+        "run")  # fmt: skip
     add(
         "--juhe-canaries",
         default=None,

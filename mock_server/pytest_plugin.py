@@ -21,10 +21,11 @@ Fixtures:
 ``juhe_target``, its pytest-xdist workers together; default 0 against live, no limit for
 the mock (nothing bills there; give one to rehearse a live run). ``--juhe-ledger FILE``
 (with ``--juhe-day-cap``/``--juhe-month-cap``) caps spend across runs. ``--juhe-seed N``
-gives back a live run's inputs. ``--juhe-plan`` sends nothing: the tests run against a
-simulation and the run ends with every request it would have made and what it needs from
-the budget (exit 1 when that is more). The run ends with one summary line. The key is
-scrubbed from every report (``mock_server.pytest_scrub``).
+gives back a live run's inputs. ``--juhe-record FILE`` appends every answer
+``juhe_target`` receives to a recording (docs/recording.md). ``--juhe-plan`` sends
+nothing: the tests run against a simulation and the run ends with every request it would
+have made and what it needs from the budget (exit 1 when that is more). The run ends with
+one summary line. The key is scrubbed from every report (``mock_server.pytest_scrub``).
 
 Unused, the plugin costs nothing: it imports the mock server only when a fixture asks.
 """
@@ -83,7 +84,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(pytest_scrub, "juhe-scrub")
     if _distributed(config):
         config.pluginmanager.register(_XdistBridge(config), "juhe-xdist")
-    options = ("juhe_budget", "juhe_ledger", "juhe_seed", "juhe_plan")
+    options = ("juhe_budget", "juhe_ledger", "juhe_seed", "juhe_plan", "juhe_record")
     chosen = [config.getoption(o) for o in options]
     if config.getoption("juhe_target") == "mock" and all(v in (None, False) for v in chosen):
         return  # the common case: nothing to check, nothing to import
@@ -175,6 +176,16 @@ def _tally(config: pytest.Config) -> RunTally:
     seed = given.get("seed", config.getoption("juhe_seed"))
     tally = RunTally(spec, budget, seed=new_seed() if seed is None else seed,
                      plan=[] if plan else None)  # fmt: skip
+    record = config.getoption("juhe_record")
+    if record and not plan:
+        from contract.conformance.recorder import Recorder
+        from contract.conformance.recording import RecordingError
+
+        try:
+            tally.recorder = Recorder(record, source="pytest", key=_sent_key(config, spec))
+        except RecordingError as exc:
+            raise pytest.UsageError(f"--juhe-record: {exc}") from None
+        config.add_cleanup(tally.recorder.close)
     config.stash[_TALLY] = tally
     identity = spec.identity.as_dict() if spec.identity is not None else None
     config.stash[_RUN] = {"counts": shared, "seed": tally.seed, "identity": identity}

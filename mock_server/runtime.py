@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import MockConfig, ScenarioSource
 from .engine import Engine
@@ -29,6 +29,9 @@ from .scenario.model import Scenario
 from .scenario.schema import MAX_RULES
 from .state.orderids import OrderIds
 from .state.store import InMemoryStore, Store
+
+if TYPE_CHECKING:
+    from .proxy.guard import GuardProxy
 
 __all__ = ["MockConfig", "MockRuntime", "ScenarioSource"]
 
@@ -60,13 +63,20 @@ class MockRuntime:
         self._loaded = [
             compile_source(s, f"scenario #{i + 1}") for i, s in enumerate(config.scenarios)
         ]
+        # --replay: a setting, not a scenario: it stays through configure, reload and reset.
+        self._replay = (
+            [validate_document({"replay": list(config.replay)}, "--replay")]
+            if config.replay else []
+        )  # fmt: skip
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self.orderids = OrderIds(self.store, config.clock)
         self.engine = self._engine(self._loaded)
+        #: The guard proxy (``upstream``): it answers the API path instead of the engine.
+        self.proxy: GuardProxy | None = None
 
     def _engine(self, parts: Sequence[CompiledDocument]) -> Engine:
-        every = [default_compiled(), *parts]
+        every = [default_compiled(), *parts, *self._replay]
         rules = sum(len(part.rules) for part in every)
         if rules > MAX_RULES:
             why = f"{rules:,} rules in all; a scenario holds at most {MAX_RULES:,}"
@@ -158,8 +168,17 @@ class MockRuntime:
         """Pauses wait again (a stopped :class:`~mock_server.serve.server.MockServer` restarts)."""
         self._stopping.clear()
 
+    @property
+    def stopping(self) -> bool:
+        """Whether the server is stopping (its pauses are cut short)."""
+        return self._stopping.is_set()
+
     def usage(self) -> dict[str, Any]:
-        return self.store.ledger_snapshot()
+        """The ledger; for the guard proxy also its ``upstream`` counters and ``budget``."""
+        usage = self.store.ledger_snapshot()
+        if self.proxy is not None:
+            usage.update(self.proxy.usage())
+        return usage
 
     def requests(self) -> list[dict[str, Any]]:
         return self.store.journal_list()

@@ -64,6 +64,15 @@ RULES: tuple[Rule, ...] = (
     Rule("mock_server.verify", "mock_server.web", "verification reads journal entries only"),
     Rule("mock_server.verify", "mock_server.state", "verification reads journal entries only"),
     Rule("mock_server.verify", "flask", "verification reads journal entries only"),
+    Rule("mock_server.proxy", "mock_server.web", "the web layer hands the proxy requests; "
+         "it never reaches back"),
+    Rule("mock_server.proxy", "mock_server.serve", "no import back up a layer: serve runs it"),
+    Rule("mock_server.proxy", "flask", "the proxy answers on the event loop, not in Flask"),
+    Rule("mock_server.state", "mock_server.proxy", "state/ knows nothing of HTTP"),
+    Rule("mock_server.engine", "mock_server.proxy", "the engine decides; the proxy forwards"),
+    Rule("mock_server.scenario", "mock_server.proxy", "the scenario language knows no HTTP"),
+    Rule("contract.conformance.recording", "requests", "the mock's replay reads recordings "
+         "without an HTTP client"),
 )  # fmt: skip
 
 #: Whether an import inside a function closes a circle too: yes, a lazy import is still a

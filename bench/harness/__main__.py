@@ -1,4 +1,5 @@
-"""``bench/run``: the whole benchmark in one run, or ``--soak``, or ``--profile``."""
+"""``bench/run``: the whole benchmark in one run, or ``--soak``, ``--profile``, ``--tail`` or
+``--proxy``."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from typing import Any
 
 from . import clientcost, facts, load, peers, report, wiremock
 from .answer import DEFAULT_KEY
+from .cpuwatch import BUSY_CORES
 from .runner import Plan, Subject, log, measure_all, run_guarded
-from .summary import extras_markdown, peer_table
+from .summary import extras_markdown, peer_table, rounds_table
 from .targets import (
     BENCH,
     REPO,
@@ -28,10 +30,19 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="bench/run", description=__doc__)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--soak", action="store_true", help="200k-request soak of juhe-mock")
-    mode.add_argument("--profile", action="store_true", help="cProfile the mock's hot path")
+    mode.add_argument(
+        "--profile", action="store_true", help="the mock's CPU per request, in process"
+    )
+    mode.add_argument(
+        "--tail", action="store_true", help="where the tail comes from (c=32, five variants)"
+    )
+    mode.add_argument(
+        "--proxy", action="store_true",
+        help="the guard proxy's own cost: juhe-mock --upstream against its upstream direct",
+    )  # fmt: skip
     p.add_argument("--launches", type=int, default=5, help="launches for the start-up median")
-    p.add_argument("--warmup", type=float, default=5.0, help="warm-up seconds at c=32")
-    p.add_argument("--duration", type=float, default=5.0, help="seconds per load run")
+    p.add_argument("--warmup", type=float, default=10.0, help="warm-up seconds at c=32")
+    p.add_argument("--duration", type=float, default=8.0, help="seconds per load run")
     p.add_argument(
         "--concurrency", type=int, action="append", default=None,
         help="a concurrency to load at (repeatable; default 1, 32, 256, 1000)",
@@ -40,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-peers", action="store_true", help="skip Prism, Mockoon, nginx")
     p.add_argument("--no-redis", action="store_true", help="skip --workers 2 --state redis://")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds of load runs")
+    p.add_argument(
+        "--no-retry-busy", action="store_true",
+        help="keep a load run that had foreign load instead of running it once more",
+    )  # fmt: skip
     p.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     p.add_argument("--no-wiremock", action="store_true", help="skip WireMock")
     p.add_argument(
@@ -93,6 +108,16 @@ def main(argv: list[str] | None = None) -> int:
             from . import hotpath
 
             return hotpath.run(args)
+        if args.tail:
+            from . import tail
+
+            return tail.run(args)
+        if args.proxy:
+            from . import proxy
+
+            if args.short:
+                args.duration, args.rounds = 2.0, 2
+            return proxy.run(args)
         return _bench(args)
 
     return run_guarded(body)
@@ -103,7 +128,8 @@ def _bench(args: argparse.Namespace) -> int:
         args.launches, args.warmup, args.duration, args.rounds = 2, 1.0, 1.0, 2
         args.client_calls = min(args.client_calls, 200)
     levels = tuple(args.concurrency or (1, 32, 256, 1000))
-    plan = Plan(args.launches, args.warmup, args.duration, args.rounds, args.loadgen, levels)
+    plan = Plan(args.launches, args.warmup, args.duration, args.rounds, args.loadgen, levels,
+                not args.no_retry_busy)  # fmt: skip
     run_facts = facts.machine_facts(REPO)
     notes: list[str] = []
     if args.loadgen == "python" or (args.loadgen == "auto" and load.wrk_path() is None):
@@ -225,6 +251,8 @@ def _bench(args: argparse.Namespace) -> int:
     }
     markdown = _markdown(run_facts, plan, notes, rows, results)
     markdown += "\n" + peer_table(results, plan.concurrencies) + "\n"
+    if 32 in plan.concurrencies:
+        markdown += "\n" + rounds_table(results) + "\n"
     markdown += extras_markdown(extras, None if chart_note else chart_path.name)
     paths = report.write_results(args.out, stem, data, markdown)
     (args.out / "latest.md").write_text(markdown, "utf-8")
@@ -272,8 +300,13 @@ def _markdown(
         "",
         f"Start-up: median of {plan.launches} launches, spawn to first correct answer. Load: "
         f"all servers up at once; {plan.warmup_s:g} s warm-up each at c=32, then "
-        f"{plan.rounds} interleaved rounds of {plan.duration_s:g} s per server and "
-        "concurrency over keep-alive connections; each figure is the median over the rounds. "
+        f"{plan.rounds} rounds of {plan.duration_s:g} s per server and concurrency over "
+        "keep-alive connections, every server back to back at each concurrency, in an order "
+        "that turns each round; each figure is the median over the rounds and each ratio "
+        "the median of the rounds' own ratios, their lowest and highest in brackets. A run "
+        f"during which the machine's other work took more than {BUSY_CORES:g} of a core "
+        "(foreign load) was run once more, the quieter kept; a ratio leaves out the rounds "
+        "that still had foreign load, when some had none. "
         "Memory: the highest summed RSS (or VmHWM) of every process in the server's process "
         "group over its loaded launch. Client: median per call over sequential calls.",
         "",

@@ -53,6 +53,12 @@ class LoadResult:
     mean_ms: float
     p999_ms: float = 0.0
     timeouts: int = 0
+    #: The server's CPU (every process and thread) per request served, µs (Linux only).
+    server_cpu_us: float | None = None
+    #: CPU the machine spent on neither the server nor the load, in cores (``cpuwatch``).
+    foreign_cores: float | None = None
+    #: Run again because the first try had foreign load; this is the quieter of the two.
+    retried: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,8 +3,12 @@ interleaved rounds.
 
 A shared machine's background load comes and goes; measuring server A for a minute and then
 server B would fold that drift into the ratio. So all servers under test are up at once
-(idle ones cost nothing measurable), and each round loads each server in turn at every
-concurrency; a figure is the median over the rounds.
+(idle ones cost nothing measurable), and each round loads, at each concurrency, every
+server back to back, in an order that turns from round to round; a figure is the median
+over the rounds, and a ratio the median of the rounds' own ratios (``report.paired``),
+each round also kept and shown. Around every run ``cpuwatch`` reads what the server's
+processes spent (CPU per request) and what the rest of the machine did (foreign load); a
+run disturbed by foreign load is run once more and the quieter one kept.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from types import FrameType
 from typing import Any
 
 from .answer import is_correct, query_path
+from .cpuwatch import BUSY_CORES, CpuWatch
 from .load import LoadResult, run_load
 from .procs import ServerProcess, group_pids, stop_all
 from .targets import Target
@@ -36,6 +41,9 @@ class Plan:
     rounds: int = 3
     loadgen: str = "auto"
     concurrencies: tuple[int, ...] = (1, 32, 256, 1000)
+    #: Run a load again (once) when the machine's other work took more than
+    #: ``cpuwatch.BUSY_CORES`` during it, and keep the quieter of the two.
+    retry_busy: bool = True
 
 
 def log(message: str) -> None:
@@ -104,15 +112,59 @@ def _summary(runs: list[LoadResult]) -> dict[str, Any]:
     """Median of each figure over the rounds, plus every round as measured."""
     keys = ("rps", "p50_ms", "p90_ms", "p99_ms", "p999_ms", "max_ms", "mean_ms")
     out: dict[str, Any] = {k: statistics.median(getattr(r, k) for r in runs) for k in keys}
-    for k in ("rps", "p99_ms"):  # the spread between rounds, reported beside the median
+    for k in ("rps", "p99_ms", "p999_ms"):  # the spread between rounds, beside the median
         out[f"{k}_min"] = min(getattr(r, k) for r in runs)
         out[f"{k}_max"] = max(getattr(r, k) for r in runs)
+    for k in ("server_cpu_us", "foreign_cores"):
+        known = [v for v in (getattr(r, k) for r in runs) if v is not None]
+        out[k] = statistics.median(known) if known else None
+        out[f"{k}_max"] = max(known) if known else None
+    out["busy_runs"] = sum(
+        1 for r in runs if r.foreign_cores is not None and r.foreign_cores > BUSY_CORES
+    )
+    out["retried_runs"] = sum(1 for r in runs if r.retried)
     out["requests"] = sum(r.requests for r in runs)
     out["errors"] = sum(r.errors for r in runs)
     out["timeouts"] = sum(r.timeouts for r in runs)
     out["tool"] = runs[0].tool
     out["rounds"] = [r.as_dict() for r in runs]
     return out
+
+
+def rotated(items: list[Any], by: int) -> list[Any]:
+    """``items`` turned left by ``by`` places (round r starts with the r-th server)."""
+    if not items:
+        return []
+    by %= len(items)
+    return items[by:] + items[:by]
+
+
+def measured_load(server: ServerProcess, path: str, c: int, plan: Plan) -> LoadResult:
+    """One load run with the CPU it cost the server and the machine's foreign load; run
+    again once if the machine was busy with other work, keeping the quieter run."""
+    pgid = server.proc.pid if server.proc is not None else None
+    tries = []
+    for _ in range(2 if plan.retry_busy else 1):
+        with CpuWatch(pgid) as watch:
+            res = run_load(server.base_url, path, c, plan.duration_s, plan.loadgen)
+        res.server_cpu_us = watch.use.per_request_us(res.requests)
+        res.foreign_cores = watch.use.foreign_cores
+        tries.append(res)
+        if res.foreign_cores is None or res.foreign_cores <= BUSY_CORES:
+            break
+        log(f"{server.name} c={c}: {res.foreign_cores:.2f} cores of foreign load; once more")
+    best = min(tries, key=lambda t: t.foreign_cores or 0.0)
+    best.retried = len(tries) > 1
+    return best
+
+
+def describe(res: LoadResult) -> str:
+    cpu = f", server CPU {res.server_cpu_us:.0f} µs/req" if res.server_cpu_us else ""
+    foreign = f", foreign {res.foreign_cores:.2f} cores" if res.foreign_cores is not None else ""
+    return (
+        f"{res.rps:,.0f} req/s, p50 {res.p50_ms:.2f} ms, p99 {res.p99_ms:.2f} ms, p99.9 "
+        f"{res.p999_ms:.2f} ms, errors {res.errors}{cpu}{foreign} ({res.tool})"
+    )
 
 
 @dataclass
@@ -157,16 +209,15 @@ def measure_all(
             run_load(s.server.base_url, path, 32, plan.warmup_s, plan.loadgen)
         runs: dict[tuple[str, int], list[LoadResult]] = {}
         for r in range(plan.rounds):
-            for s in subjects:
-                assert s.server is not None
-                for c in plan.concurrencies:
-                    res = run_load(s.server.base_url, path, c, plan.duration_s, plan.loadgen)
+            for c in plan.concurrencies:
+                # Every server at this concurrency back to back, so that a ratio compares
+                # runs minutes apart at most; the order turns each round, so that no
+                # server always follows the same one (a JVM's collector, a warm cache).
+                for s in rotated(subjects, r):
+                    assert s.server is not None
+                    res = measured_load(s.server, path, c, plan)
                     runs.setdefault((s.target.name, c), []).append(res)
-                    log(
-                        f"round {r + 1}/{plan.rounds} {s.target.name} c={c}: {res.rps:,.0f} "
-                        f"req/s, p50 {res.p50_ms:.2f} ms, p99 {res.p99_ms:.2f} ms, "
-                        f"errors {res.errors} ({res.tool})"
-                    )
+                    log(f"round {r + 1}/{plan.rounds} {s.target.name} c={c}: {describe(res)}")
         for s in subjects:
             assert s.server is not None and s.server.sampler is not None
             name = s.target.name

@@ -13,14 +13,46 @@ def _ratio(a: float | None, b: float | None) -> str:
     return f"{a / b:.2f}×" if a is not None and b else "–"
 
 
+def _num(value: float | None, places: int = 2) -> str:
+    return "–" if value is None else f"{value:,.{places}f}"
+
+
+#: The servers whose rounds are shown one by one (the targets are held against them).
+_ROUNDS_OF = ("juhe-mock", "bare-stub", "wiremock")
+
+
+def rounds_table(results: dict[str, dict[str, Any]], c: int = 32) -> str:
+    """Each round at concurrency ``c`` on its own line: the spread the medians hide."""
+    lines = [
+        f"## Each round at c={c}, reported separately",
+        "",
+        "| round | server | req/s | p99 ms | p99.9 ms | server CPU µs/req | foreign, cores | "
+        "run again |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for name in _ROUNDS_OF:
+        rounds = ((results.get(name, {}).get("load") or {}).get(str(c)) or {}).get("rounds")
+        for i, run in enumerate(rounds or [], 1):
+            lines.append(
+                f"| {i} | {name} | {run['rps']:,.0f} | {run['p99_ms']:.2f} | "
+                f"{run.get('p999_ms', 0):.2f} | {_num(run.get('server_cpu_us'), 0)} | "
+                f"{_num(run.get('foreign_cores'))} | {'yes' if run.get('retried') else ''} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 def peer_table(results: dict[str, dict[str, Any]], levels: tuple[int, ...]) -> str:
     names = [n for n in _ORDER if n in results] + [n for n in results if n not in _ORDER]
     lines = [
         "## Every server at every concurrency (keep-alive; median over rounds, min–max beside)",
         "",
-        "| server | c | req/s (min–max) | p50 ms | p99 ms (min–max) | p99.9 ms | errors | "
-        "timeouts | req/s × WireMock | req/s × nginx | p99 × WireMock |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Server CPU: what the server's processes spent per request (median over rounds); "
+        "foreign: the most CPU the machine spent elsewhere during one of the runs, in cores.",
+        "",
+        "| server | c | req/s (min–max) | p50 ms | p99 ms (min–max) | p99.9 ms (min–max) | "
+        "errors | timeouts | server CPU µs/req | foreign, cores | req/s × WireMock | "
+        "req/s × nginx | p99 × WireMock |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in names:
         for c in levels:
@@ -32,8 +64,10 @@ def peer_table(results: dict[str, dict[str, Any]], levels: tuple[int, ...]) -> s
             lines.append(
                 f"| {name} | {c} | {load['rps']:,.0f} ({load['rps_min']:,.0f}–"
                 f"{load['rps_max']:,.0f}) | {load['p50_ms']:.2f} | {load['p99_ms']:.2f} "
-                f"({load['p99_ms_min']:.2f}–{load['p99_ms_max']:.2f}) | {load['p999_ms']:.2f} | "
-                f"{load['errors']} | {load['timeouts']} | {_ratio(load['rps'], wm.get('rps'))} | "
+                f"({load['p99_ms_min']:.2f}–{load['p99_ms_max']:.2f}) | {load['p999_ms']:.2f} "
+                f"({_num(load.get('p999_ms_min'))}–{_num(load.get('p999_ms_max'))}) | "
+                f"{load['errors']} | {load['timeouts']} | {_num(load.get('server_cpu_us'), 0)} | "
+                f"{_num(load.get('foreign_cores_max'))} | {_ratio(load['rps'], wm.get('rps'))} | "
                 f"{_ratio(load['rps'], ng.get('rps'))} | "
                 f"{_ratio(load['p99_ms'], wm.get('p99_ms'))} |"
             )

@@ -83,18 +83,14 @@ def bare_stub(key: str, threads: int, server: str = "waitress") -> Target:
 
 
 def bare_stub_asgi(key: str) -> Target:
-    """The bare stub (constant bytes) on granian's event loop, one process: the same kind
-    of server as the default juhe-mock."""
-    granian = granian_command()
+    """The bare stub (constant bytes) on juhe-mock's own server: ``serve.loop.Serving``,
+    granian embedded in one process with the same settings, the same asyncio loop."""
 
     def make(port: int, log_dir: Path) -> ServerProcess:
-        assert granian is not None
-        argv = [granian, "--interface", "asginl", "--workers", "1", "--http", "1"]
-        argv += ["--host", "127.0.0.1", "--port", str(port), "--no-ws", "--log-level", "error"]
-        argv += ["harness.stub:asgi_stub"]
+        argv = [sys.executable, "-m", "harness.stub", "--asgi", "--port", str(port)]
         return ServerProcess("bare-stub", argv, port, log_dir, env=_env(), key=key)
 
-    return Target("bare-stub", make, "constant bytes from a raw ASGI app on granian, 1 worker")
+    return Target("bare-stub", make, "constant bytes from a raw ASGI app on juhe-mock's own server")
 
 
 def granian_command() -> str | None:

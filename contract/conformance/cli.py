@@ -5,17 +5,21 @@
     juhe-contract check --base-url https://apis.juhe.cn --budget 3 \\
         [--key KEY | JUHE_KEY=...] [--canaries FILE | JUHE_CANARIES=...] \\
         [--ledger FILE [--day-cap N] [--month-cap N]] [--seed N] [--plan] \\
-        [--report report.json] [--junit junit.xml] [--html report.html] [--strict]
+        [--report report.json] [--junit junit.xml] [--html report.html] [--record FILE]
+        [--strict]
+    juhe-contract learn RECORDING [-o OUT]
 
 Sends the probes without the key first (no key, an empty key, a wrong key: never billed
 to you), then those with it. Every probe that carries the key reserves one unit of
 ``--budget`` (and of the ledger's caps) before it is sent and gets it back when the
 answer is free: so ``--budget 0`` sends nothing with your key, and ``--budget 1`` also
 sends the keyed probes that should be free (malformed ``mobile`` values) one after
-another. A target is live until its ``/__admin/health`` says it is juhe-mock; against a
-juhe-mock that accepts every key, the wrong-key probe is not applicable. ``--plan``
-sends nothing and lists what a run would send. Prints a table of probes, the codes seen
-and never seen, and the billed calls spent.
+another. ``--record FILE`` appends every answer to a recording (docs/recording.md);
+``learn`` summarises one (:mod:`.learn`). A target is live until its
+``/__admin/health`` says it is juhe-mock; against a juhe-mock that accepts every key,
+the wrong-key probe is not applicable. ``--plan`` sends nothing and lists what a run
+would send. Prints a table of probes, the codes seen and never seen, and the billed calls
+spent.
 
 While it runs, each probe's row goes to stderr as soon as it is judged, and on a terminal
 a one-line indicator says what is under way (:mod:`~contract.conformance.progress`). Every
@@ -52,8 +56,9 @@ from .identify import Identity, identify
 from .ledger import Ledger
 from .outputs import outputs_problem
 from .plan import Plan, PlannedRequest, plan_report
-from .probe import Answer, Probe, Run, new_seed, run_probes, send, standard_probes
+from .probe import Answer, Probe, Run, judge, new_seed, run_probes, send, standard_probes
 from .progress import Progress
+from .recorder import Recorder, record_answer
 from .report import json_report, junit_xml, text_report
 
 __all__ = ["main"]
@@ -130,10 +135,18 @@ def _parser() -> argparse.ArgumentParser:
         "never seen, the spend (no script, nothing fetched)",
     )  # fmt: skip
     check.add_argument(
+        "--record", metavar="FILE",
+        help="append every answer received to a recording (JSON Lines; docs/recording.md): "
+        "key fingerprints and hashes only, the key scrubbed from every body",
+    )  # fmt: skip
+    check.add_argument(
         "--strict", action="store_true",
         help="judge as strictly as for our own mock (exact keys and wording)",
     )  # fmt: skip
     check.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
+    from .learn import add_parser
+
+    add_parser(commands)
     return parser
 
 
@@ -168,7 +181,7 @@ def _plan(
 
 def _outputs(args: argparse.Namespace) -> list[tuple[str, str | None]]:
     return [("--report", args.report), ("--junit", args.junit), ("--html", args.html),
-            ("--ledger", args.ledger)]  # fmt: skip
+            ("--ledger", args.ledger), ("--record", args.record)]  # fmt: skip
 
 
 def _write_reports(
@@ -197,6 +210,10 @@ def _write_reports(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "learn":
+        from .learn import main as learn
+
+        return learn(args)
     key = args.key or os.environ.get("JUHE_KEY") or None
 
     def scrub(text: str) -> str:
@@ -217,6 +234,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.ledger:
             caps = {} if args.plan else {"day_cap": args.day_cap, "month_cap": args.month_cap}
             ledger = Ledger(args.ledger, **caps)
+        recorder = None
+        if args.record and not args.plan:
+            recorder = Recorder(args.record, source="juhe-contract", key=key)
     except DocumentError as exc:
         return _usage_error(scrub(str(exc)))
     seed = new_seed() if args.seed is None else args.seed
@@ -232,16 +252,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         identity = identify(session, args.base_url, timeout=min(args.timeout, 5.0))
 
         def send_one(probe: Probe) -> Answer:
-            return send(
+            answer = send(
                 session, args.base_url, key=probe.key_for(key), mobile=probe.mobile,
                 budget=budget, method=probe.method, timeout=args.timeout,
             )  # fmt: skip
+            if recorder is not None:
+                verdict = judge(answer, codes=probe.codes, tenures=probe.tenures,
+                                strict=args.strict, key=key)  # fmt: skip
+                record_answer(recorder, answer, method=probe.method, key=probe.key_for(key),
+                              mobile=probe.mobile, verdict=verdict)  # fmt: skip
+            return answer
 
         run = run_probes(
             probes, send_one, key=key, strict=args.strict,
             accepts_any_key=identity.mock and identity.accepts_any_key,
             before=shown.before, after=shown.after,
         )  # fmt: skip
+    if recorder is not None:
+        recorder.close()
     usage = budget.usage()
     about: dict[str, object] = {"target": identity.why, "seed": seed}
     print(text_report(run, base_url=args.base_url, usage=usage, scrub=scrub, about=about), end="")

@@ -2,7 +2,8 @@
 
 A target is live until it proves it is our mock: the in-process mock, or a server whose
 ``GET /__admin/health`` answers HTTP 200 with a JSON object saying ``"server":
-"juhe-mock"``. Anything else (the vendor under any of its names, an IP, a proxy, a
+"juhe-mock"`` and naming no ``upstream`` (a juhe-mock guard proxy forwards to the vendor,
+so it is live). Anything else (the vendor under any of its names, an IP, a proxy, a
 stand-in, a server that does not answer) gets the live profile: a budget of 0 unless one
 is given, tolerant judgement, inputs that look up nobody. A Juhe host is never asked.
 The health request carries no key.
@@ -77,6 +78,8 @@ def identify(session: requests.Session, base_url: str, *, timeout: float = 5.0) 
         return Identity(False, f"no health answer ({type(exc).__name__}): live")
     if not isinstance(body, dict) or body.get("server") != MOCK_SERVER:
         return Identity(False, f"its {HEALTH_PATH} does not say {MOCK_SERVER}: live")
+    if body.get("upstream"):  # a guard proxy: every lookup may reach the vendor and bill
+        return Identity(False, f"{MOCK_SERVER} as a guard proxy for an upstream: live")
     version = body.get("version")
     return Identity(
         True,

@@ -26,6 +26,7 @@ from typing import Any
 import requests
 
 from ..codes import ERROR_CODES, PATH, SUCCESS_CODE
+from ..media import is_json_media
 from ..numbers import random_digest
 from ..validate import validate_report
 from .budget import Budget, BudgetExceeded, billing, may_be_billed
@@ -139,12 +140,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def is_json_media(content_type: str) -> bool:
-    """Whether a Content-Type names JSON (``application/json``, ``text/json``, ``…+json``)."""
-    media = content_type.split(";")[0].strip().lower()
-    return media in ("application/json", "text/json") or media.endswith("+json")
 
 
 def judge(

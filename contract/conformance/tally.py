@@ -76,6 +76,8 @@ class RunTally:
     mock_calls: int = 0
     mock_billable: int = 0
     used: bool = False
+    #: ``--juhe-record FILE``: where every answer received is appended (a Recorder).
+    recorder: Any = field(default=None, repr=False)
     _record: dict[tuple[str, str, str], Answer] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

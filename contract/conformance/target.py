@@ -210,6 +210,11 @@ class JuheTarget:
         else:
             if self.live:
                 self.tally.remember(request, answer)
+            if self.tally.recorder is not None:
+                from .recorder import record_answer
+
+                record_answer(self.tally.recorder, answer, method=method, key=sent_key,
+                              mobile=mobile, strict=self.strict)  # fmt: skip
             return answer
         self._on_refused(refused)  # outside the except: the failure shows no chained traceback
         raise refused

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from typing import Any
 
@@ -41,6 +41,7 @@ from .model import (
     Window,
 )
 from .parse import json_path
+from .replay import Replayed, load_replays
 
 #: A raw fault's ``text`` goes out as this unless its ``content_type`` says otherwise.
 TEXT_CONTENT_TYPE = "text/plain;charset=utf-8"
@@ -278,7 +279,11 @@ def _weights(default: Mapping[str, Any], source: str) -> tuple[tuple[str, float]
 
 
 def _scenario(
-    doc: Mapping[str, Any], rules: tuple[Rule, ...], seed: int | None, source: str
+    doc: Mapping[str, Any],
+    rules: tuple[Rule, ...],
+    seed: int | None,
+    source: str,
+    replay: Mapping[str, Replayed],
 ) -> Scenario:
     default = doc.get("default", {})
     return Scenario(
@@ -288,6 +293,7 @@ def _scenario(
         weights=_weights(default, source),
         platform=_platform(doc, source),
         rules=rules,
+        replay=replay,
     )
 
 
@@ -295,7 +301,8 @@ def compile_scenario(
     doc: Mapping[str, Any], *, seed: int | None = None, source: str = "<scenario>"
 ) -> Scenario:
     """Compile a schema-valid document; ``seed`` (e.g. ``--seed``) overrides its own."""
-    return _scenario(doc, _rules(doc.get("rules", []), source), seed, source)
+    replay = load_replays(doc.get("replay", []), source)
+    return _scenario(doc, _rules(doc.get("rules", []), source), seed, source, replay)
 
 
 @dataclass(frozen=True)
@@ -309,14 +316,17 @@ class CompiledDocument:
 
     document: Mapping[str, Any]
     rules: tuple[Rule, ...]
+    #: The answers of the recordings its ``replay`` names, read when it is compiled.
+    replay: Mapping[str, Replayed] = field(default_factory=dict)
 
 
 def compile_document(doc: Mapping[str, Any], source: str) -> CompiledDocument:
-    """:raises ConfigError: for what the schema lets through but the mock cannot use."""
+    """:raises ConfigError: for what the schema lets through but the mock cannot use (a
+    ``replay`` recording that is missing or unreadable, or holds a key or a number, too)."""
     rules = _rules(doc.get("rules", []), source)
     _weights(doc.get("default", {}), source)
     _platform(doc, source)
-    return CompiledDocument(doc, rules)
+    return CompiledDocument(doc, rules, load_replays(doc.get("replay", []), source))
 
 
 def assemble(
@@ -331,7 +341,9 @@ def assemble(
     The platform and the default are derived afresh from ``merged``: a few fields, no rules.
     """
     rules: list[Rule] = []
+    replay: dict[str, Replayed] = {}
     for part in parts:
         for raw, rule in zip(part.document.get("rules", []), part.rules, strict=True):
             rules.append(place_rule(rule, raw, len(rules)))
-    return _scenario(merged, tuple(rules), seed, source)
+        replay.update(part.replay)  # a later document's recording wins for a hash
+    return _scenario(merged, tuple(rules), seed, source, replay)

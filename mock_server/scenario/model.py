@@ -18,6 +18,8 @@ from typing import Any
 
 from contract.clock import BEIJING
 
+from .replay import Replayed
+
 __all__ = [
     "BEIJING",
     "Fault",
@@ -89,12 +91,14 @@ class Outcome:
     detail: str | None = None
     fault: Fault | None = None
     latency: tuple[float, float] | None = None
+    replay: Replayed | None = None  # a recorded answer, sent as it was received
 
     @property
     def is_answer(self) -> bool:
         """Whether this outcome decides the answer (else later steps decide it)."""
         return (
             self.tenure is not None
+            or self.replay is not None
             or self.error is not None
             or (self.fault is not None and self.fault.kind.replaces_answer)
         )
@@ -300,3 +304,5 @@ class Scenario:
     weights: tuple[tuple[str, float], ...]  # cumulative, for the deterministic default
     platform: Platform
     rules: tuple[Rule, ...]
+    #: Recorded answers by hash (``replay``, :mod:`.replay`): answered before magic numbers.
+    replay: Mapping[str, Replayed] = field(default_factory=dict)

@@ -204,6 +204,13 @@ SCENARIO_SCHEMA: dict[str, Any] = {
         "maintenance": {"type": "array", "items": _WINDOW},
         "internal_errors": {"type": "number", "minimum": 0, "maximum": 1},
         "rules": {"type": "array", "items": _RULE, "maxItems": MAX_RULES},
+        "replay": {
+            "type": "array",
+            "description": "recordings (JSON Lines, docs/recording.md) whose hashes answer as "
+            "recorded; a relative path is taken from the document's folder",
+            "items": {"type": "string", "minLength": 1, "maxLength": 4096},
+            "maxItems": 100,
+        },
     },
 }
 

@@ -77,6 +77,11 @@ def _parser() -> argparse.ArgumentParser:
         help="a scenario file (YAML or JSON) or a shipped scenario's name "
         "(--list-scenarios); repeatable, merged in order" + _env("scenarios"),
     )  # fmt: skip
+    add(
+        "--replay", action="append", metavar="FILE",
+        help="a recording (docs/recording.md) whose hashes answer as recorded, byte for "
+        "byte; other hashes follow the scenario; repeatable" + _env("replay"),
+    )  # fmt: skip
     add("--seed", type=int, help="seed of every choice" + _env("seed"))
     add(
         "--server", choices=SERVERS,
@@ -154,6 +159,41 @@ def _parser() -> argparse.ArgumentParser:
         "--tls-self-signed", action="store_const", const=True,
         help="serve HTTPS with a certificate made at start for 127.0.0.1, ::1 and localhost "
         "(one day; its path is printed on stderr; needs openssl)" + _env("tls_self_signed"),
+    )  # fmt: skip
+    add(
+        "--upstream", metavar="URL|live",
+        help="serve as a guard proxy for staging: forward lookups to URL (live: the "
+        "vendor, https) with the key in JUHE_KEY, never the apps'; cache, budget, verdict "
+        "(docs/proxy.md)" + _env("upstream"),
+    )  # fmt: skip
+    add(
+        "--cache-ttl", type=float, metavar="S",
+        help="with --upstream: seconds a success or a 234803 is answered from the cache, "
+        "unpaid (86400; 0: none)" + _env("cache_ttl"),
+    )  # fmt: skip
+    add(
+        "--budget-per-day", type=int, metavar="N",
+        help="with --upstream: at most N lookups forwarded (billable) per Beijing day; the "
+        "rest answer 10012, unforwarded" + _env("budget_per_day"),
+    )  # fmt: skip
+    add(
+        "--budget-per-month", type=int, metavar="N",
+        help="with --upstream: the same per month" + _env("budget_per_month"),
+    )  # fmt: skip
+    add(
+        "--ledger", metavar="FILE",
+        help="with --upstream and no --state: keep the budget in this ledger file "
+        "(docs/live.md), across restarts and shared with --juhe-ledger" + _env("ledger"),
+    )  # fmt: skip
+    add(
+        "--record", metavar="FILE",
+        help="with --upstream: append every upstream answer to a recording "
+        "(docs/recording.md)" + _env("record"),
+    )  # fmt: skip
+    add(
+        "--upstream-timeout", type=float, metavar="S",
+        help="with --upstream: seconds for each phase of an upstream call, then 504 (10)"
+        + _env("upstream_timeout"),
     )  # fmt: skip
     add(
         "--list-scenarios", action="store_true", default=False,
@@ -236,8 +276,13 @@ def _serve_here(config: MockConfig, made: Path | None = None) -> int:
 
     try:
         runtime = build_runtime(config)
-    except (ConfigError, StateError) as error:
+    except (ConfigError, StateError, SettingsError) as error:
         return fail(str(error))
+    if runtime.proxy is not None:
+        from ..proxy.setup import start_notes
+
+        for note in start_notes(config, runtime.proxy):
+            print(f"juhe-mock: {note}", file=sys.stderr, flush=True)
     try:
         held = reserve_port(config.host, config.port)
     except socket.gaierror:

@@ -150,6 +150,10 @@ class Serving:
         finally:
             ready.cancel()
             self.app.bridge.close()
+            proxy = self.app.runtime.proxy
+            if proxy is not None:  # its upstream connections belong to this loop
+                await proxy.aclose()
+                proxy.close()
 
     async def _ready(self, serving: asyncio.Future[None]) -> None:
         host = connect_host(self.config.host)

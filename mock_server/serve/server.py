@@ -49,6 +49,7 @@ class MockServer:
 
     :param scenarios: a scenario document (dict), a path to a YAML/JSON file, or a list of
         them, merged in order on top of the built-in defaults.
+    :param replay: recordings (paths, docs/recording.md) whose hashes answer as recorded.
     :param seed: overrides the documents' seed.
     :param port: 0 (default) picks a free port.
     :param threads: threads for the Flask side (admin API, odd requests).
@@ -59,12 +60,17 @@ class MockServer:
     :param tls: HTTPS: ``True`` for a self-signed certificate made at each start for
         127.0.0.1, ::1 and localhost (its file is :attr:`tls_cert`, to trust in a client),
         or ``(cert, key)``, PEM files.
+    :param upstream: serve as the guard proxy for this URL (``live``: the vendor), asking it
+        with ``upstream_key`` (default: ``JUHE_KEY``); ``proxy`` takes the proxy's other
+        settings (``cache_ttl``, ``budget_per_day``, ``budget_per_month``, ``ledger``,
+        ``record``, ``upstream_timeout``; docs/proxy.md).
     """
 
     def __init__(
         self,
         scenarios: ScenarioSource | Sequence[ScenarioSource] | None = None,
         *,
+        replay: str | Path | Sequence[str | Path] = (),
         seed: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -77,17 +83,22 @@ class MockServer:
         drain_timeout: float | None = None,
         cors: bool = False,
         tls: bool | tuple[str | Path, str | Path] | None = None,
+        upstream: str | None = None,
+        upstream_key: str | None = None,
+        proxy: Mapping[str, Any] | None = None,
     ) -> None:
         options: dict[str, Any] = {
             "scenarios": scenarios or (), "seed": seed, "admin_token": admin_token,
             "store": store, "state": state, "namespace": namespace, "host": host,
             "port": port, "threads": threads,
+            "replay": [replay] if isinstance(replay, (str, Path)) else [str(r) for r in replay],
         }  # fmt: skip
         if journal_size is not None:
             options["journal_size"] = journal_size
         if drain_timeout is not None:
             options["drain_timeout"] = drain_timeout
         options["cors"] = cors
+        options.update(proxy or {}, upstream=upstream)
         if tls is True:
             options["tls_self_signed"] = True
         elif tls:
@@ -96,7 +107,7 @@ class MockServer:
         self.config = MockConfig.build(options)
         self._tls_dir: Path | None = None
         self._served = self.config
-        self._runtime = build_runtime(self.config)
+        self._runtime = build_runtime(self.config, upstream_key=upstream_key)
         self._flask: Flask | None = None
         self._flask_lock = threading.Lock()
         self._serving: Serving | None = None

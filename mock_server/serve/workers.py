@@ -42,6 +42,7 @@ import os
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -50,7 +51,7 @@ from typing import Any
 
 from contract.keys import key_fingerprint
 
-from ..config import MockConfig
+from ..config import MockConfig, SettingsError
 from ..scenario.model import Scenario
 from .exits import EXIT_USAGE, fail
 from .logs import configure_logging
@@ -246,8 +247,13 @@ def serve_workers(config: MockConfig) -> int:
     try:
         try:
             runtime = build_runtime(config)  # every file read and compiled before a fork
-        except (ConfigError, StateError) as error:
+        except (ConfigError, StateError, SettingsError) as error:
             return fail(str(error))
+        if runtime.proxy is not None:
+            from ..proxy.setup import start_notes
+
+            for note in start_notes(config, runtime.proxy):
+                print(f"juhe-mock: {note}", file=sys.stderr, flush=True)
         if several_in_memory:
             features = stateful_features(runtime.engine.scenario)
             if features:

@@ -12,7 +12,7 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .store import ORDERID_PREFIX, Bill, InMemoryStore, Quota
@@ -109,6 +109,23 @@ class LaneStore:
 
     def ledger_snapshot(self) -> dict[str, Any]:
         return self._inner.ledger_snapshot()
+
+    def take_if_all_below(
+        self, claims: Sequence[tuple[str, int]], ttl_s: float | None = None
+    ) -> int | None:
+        return self._inner.take_if_all_below(claims, ttl_s)
+
+    def cache_get(self, key: str, now: float) -> str | None:
+        return self._inner.cache_get(key, now)
+
+    def cache_put(self, key: str, value: str, ttl_s: float, now: float) -> None:
+        self._inner.cache_put(key, value, ttl_s, now)
+
+    def claim(self, key: str, ttl_s: float, now: float) -> bool:
+        return self._inner.claim(key, ttl_s, now)
+
+    def release(self, key: str) -> None:
+        self._inner.release(key)
 
     def reset(self) -> None:
         self._inner.reset()

@@ -31,22 +31,26 @@ class OrderIds:
         self._clock = clock
         self._floor = 0  # the first second that may still have ids left (a local hint)
         self._lock = threading.Lock()
-        self._stamp: tuple[int, str] = (-1, "")
+        # The current second's orderid prefix and counter name, made once per second.
+        self._stamp: tuple[int, str, str] = (-1, "", "")
 
-    def _prefix(self, second: int) -> str:
+    def _second(self, second: int) -> tuple[int, str, str]:
         cached = self._stamp
-        if cached[0] == second:
-            return cached[1]
-        text = "J" + datetime.fromtimestamp(second, BEIJING).strftime("%Y%m%d%H%M%S")
-        self._stamp = (second, text)
-        return text
+        if cached[0] != second:
+            text = "J" + datetime.fromtimestamp(second, BEIJING).strftime("%Y%m%d%H%M%S")
+            cached = self._stamp = (second, text, f"{ORDERID_PREFIX}{second}")
+        return cached
 
     def next(self) -> str:
-        second = max(int(self._clock()), self._floor)
+        second = int(self._clock())
+        if second < self._floor:
+            second = self._floor
         while True:
-            n = self._store.incr(f"{ORDERID_PREFIX}{second}", ttl_s=3600)
+            cached = self._stamp
+            _, prefix, counter = cached if cached[0] == second else self._second(second)
+            n = self._store.incr(counter, ttl_s=3600)
             if n <= ORDERIDS_PER_SECOND:
-                return f"{self._prefix(second)}{n - 1:04d}"
+                return f"{prefix}{n - 1:04d}"
             second += 1
             with self._lock:
                 self._floor = max(self._floor, second)

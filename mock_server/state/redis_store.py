@@ -13,7 +13,11 @@ pipeline or a Lua script (registered once, then called by ``EVALSHA``):
 - the journal: a capped stream (``XADD MAXLEN = size``, exact), read by ``XRANGE``;
 - the ledger: bounded to ``ledger_keys`` fingerprints plus one bucket for the rest (a Lua
   script decides where a bill goes); read in one ``MULTI``, so a snapshot is consistent;
-- ``reset``: a Lua script that deletes every key of the namespace but the orderid counters.
+- ``take_if_all_below``: a Lua script (every counter compared, then each incremented, and
+  the namespace marker checked: a wiped Redis refuses rather than forgets what was spent);
+- the cache and claims: ``GET`` / ``SET PX``, ``SET NX PX`` / ``DEL``;
+- ``reset``: a Lua script that deletes every key of the namespace but the orderid and kept
+  counters and the cache.
 
 Redis trouble is answered, never waited out: each command and connection attempt times out
 after ``timeout_s`` (raised as Redis's ``TimeoutError``; the web layer answers a 503), and a
@@ -35,17 +39,26 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from contract.bodies import wire_json
 
+from .redis_scripts import (
+    BILL,
+    INCR_TTL,
+    RESET,
+    SETTLE,
+    TAKE_ALL,
+    TAKE_IF_BELOW,
+    WINDOW_HIT,
+)
 from .store import (
     DEFAULT_JOURNAL_SIZE,
     DEFAULT_LEDGER_KEYS,
+    KEPT_PREFIX,
     ORDERID_PREFIX,
-    OTHER_KEYS,
     Bill,
     Quota,
     StateLost,
@@ -59,81 +72,6 @@ DEFAULT_NAMESPACE = "default"
 DEFAULT_TIMEOUT_S = 1.0
 _LOG = logging.getLogger("mock_server.state")
 _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-
-# KEYS[1] counter; ARGV[1] amount, ARGV[2] time to live in ms (set when the counter is new).
-_INCR_TTL = """
-local value = redis.call('INCRBY', KEYS[1], ARGV[1])
-if value == tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return value
-"""
-# KEYS[1] counter; ARGV[1] limit. 1 = taken, 0 = the limit is reached (nothing changes).
-_TAKE_IF_BELOW = """
-local value = tonumber(redis.call('GET', KEYS[1]) or '0')
-if value >= tonumber(ARGV[1]) then return 0 end
-redis.call('INCR', KEYS[1])
-return 1
-"""
-# KEYS[1] the window's bucket; ARGV[1] limit, ARGV[2] ms to keep the bucket.
-_WINDOW_HIT = """
-local value = redis.call('INCR', KEYS[1])
-if value == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-if value <= tonumber(ARGV[1]) then return 1 end
-return 0
-"""
-# A bill, bounded: KEYS[2] billable, [3] by_key, [4] by_code; ARGV[1] fingerprint, [2] code,
-# [3] how many fingerprints by_key counts one by one (the rest go to the OTHER_KEYS bucket).
-_BILL_BODY = """
-local fp = ARGV[1]
-if redis.call('HEXISTS', KEYS[3], fp) == 0 then
-  local held = redis.call('HLEN', KEYS[3]) - redis.call('HEXISTS', KEYS[3], 'OTHER')
-  if held >= tonumber(ARGV[3]) then fp = 'OTHER' end
-end
-redis.call('INCR', KEYS[2])
-redis.call('HINCRBY', KEYS[3], fp, 1)
-redis.call('HINCRBY', KEYS[4], ARGV[2], 1)
-""".replace("OTHER", OTHER_KEYS)
-_BILL = "local function bill()" + _BILL_BODY + "end\nbill()\nreturn 1"
-# One request: KEYS[1] the namespace marker, [2..4] the ledger, [5] the journal, [6] the
-# quota counter (or any key, unused); ARGV[1..3] the bill ('' for none), [4] the journal
-# size, [5] the entry, [6] the quota limit ('' for none), [7] the entry when refused.
-# Returns 1 (quota taken or none), 0 (refused), -1 (the marker is gone: state lost).
-_SETTLE = (
-    "local function bill()"
-    + _BILL_BODY
-    + """end
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if ARGV[6] ~= '' then
-  local value = tonumber(redis.call('GET', KEYS[6]) or '0')
-  if value >= tonumber(ARGV[6]) then
-    redis.call('XADD', KEYS[5], 'MAXLEN', ARGV[4], '*', 'e', ARGV[7])
-    return 0
-  end
-  redis.call('INCR', KEYS[6])
-end
-if ARGV[1] ~= '' then bill() end
-redis.call('XADD', KEYS[5], 'MAXLEN', ARGV[4], '*', 'e', ARGV[5])
-return 1
-"""
-)
-# ARGV[1] the namespace's glob, ARGV[2] the prefix of keys to keep, ARGV[3] the marker, [4]
-# its value. Scripts run atomically, so no request sees a half-reset state. Returns how
-# many keys were deleted.
-_RESET = """
-local cursor, deleted = '0', 0
-local keep = ARGV[2]
-repeat
-  local page = redis.call('SCAN', cursor, 'MATCH', ARGV[1], 'COUNT', 1000)
-  cursor = page[1]
-  for _, key in ipairs(page[2]) do
-    if string.sub(key, 1, string.len(keep)) ~= keep and key ~= ARGV[3] then
-      redis.call('DEL', key)
-      deleted = deleted + 1
-    end
-  end
-until cursor == '0'
-redis.call('SET', ARGV[3], ARGV[4])
-return deleted
-"""
 
 
 def redact_url(url: str) -> str:
@@ -232,12 +170,13 @@ class RedisStore:
         #: What this store raises when Redis fails mid-run; the web layer answers them (and
         #: StateUnavailable) with a 503 (``mock_server.web.app``).
         self.failures: tuple[type[Exception], ...] = (redis.RedisError,)
-        self._incr_ttl = self._redis.register_script(_INCR_TTL)
-        self._take = self._redis.register_script(_TAKE_IF_BELOW)
-        self._window = self._redis.register_script(_WINDOW_HIT)
-        self._bill_script = self._redis.register_script(_BILL)
-        self._settle = self._redis.register_script(_SETTLE)
-        self._reset = self._redis.register_script(_RESET)
+        self._incr_ttl = self._redis.register_script(INCR_TTL)
+        self._take = self._redis.register_script(TAKE_IF_BELOW)
+        self._window = self._redis.register_script(WINDOW_HIT)
+        self._bill_script = self._redis.register_script(BILL)
+        self._settle = self._redis.register_script(SETTLE)
+        self._take_all = self._redis.register_script(TAKE_ALL)
+        self._reset = self._redis.register_script(RESET)
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r}, namespace={self.namespace!r})"
@@ -358,14 +297,42 @@ class RedisStore:
             "by_code": {code: int(n) for code, n in by_code.items()},
         }
 
+    # --- the guard proxy: spend, cache, claims -------------------------------------------
+
+    def take_if_all_below(
+        self, claims: Sequence[tuple[str, int]], ttl_s: float | None = None
+    ) -> int | None:
+        keys = [self._marker, *(self._counter(key) for key, _ in claims)]
+        keep = "" if ttl_s is None else str(max(1, int(ttl_s * 1000)))
+        found = _int(self._take_all(keys=keys, args=[keep, *(limit for _, limit in claims)]))
+        if found < 0:
+            raise self._lost()
+        return None if found == 0 else found - 1
+
+    def cache_get(self, key: str, now: float) -> str | None:
+        value = self._redis.get(self._prefix + "cache:" + key)
+        return None if value is None else str(value)
+
+    def cache_put(self, key: str, value: str, ttl_s: float, now: float) -> None:
+        self._redis.set(self._prefix + "cache:" + key, value, px=max(1, int(ttl_s * 1000)))
+
+    def claim(self, key: str, ttl_s: float, now: float) -> bool:
+        name = self._prefix + "claim:" + key
+        return bool(self._redis.set(name, "1", nx=True, px=max(1, int(ttl_s * 1000))))
+
+    def release(self, key: str) -> None:
+        self._redis.delete(self._prefix + "claim:" + key)
+
     # --- lifecycle ----------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Clear the state (not the orderid counters) and mark the namespace afresh: after
-        Redis lost its data, this is what makes the store serve again."""
+        """Clear the state (not the orderid or kept counters, nor the cache) and mark the
+        namespace afresh: after Redis lost its data, this is what makes the store serve
+        again."""
         pattern = re.sub(r"([*?\[\]\\])", r"\\\1", self._prefix) + "*"
         keep = self._counter(ORDERID_PREFIX)
-        self._reset(args=[pattern, keep, self._marker, self._marker_value()])
+        self._reset(args=[pattern, keep, self._marker, self._marker_value(),
+                          self._counter(KEPT_PREFIX), self._prefix + "cache:"])  # fmt: skip
         self._lost_logged = False
 
     def close(self) -> None:

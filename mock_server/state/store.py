@@ -16,11 +16,17 @@ worker processes or hosts serve one scenario with exact counts:
 - ``journal_list()`` / ``journal_clear()``: ``XRANGE`` / ``DEL``
 - ``ledger_add(key_fp, code)``: a Lua script (the ledger's bound needs a test and a count)
 - ``ledger_snapshot()``: ``HGETALL``
-- ``reset()``: ``DEL`` every key of the namespace except the orderid counters
+- ``take_if_all_below(claims, ttl_s)``: Lua: every counter below its limit, then each + 1
+- ``cache_get(key, now)`` / ``cache_put(key, value, ttl_s, now)``: ``GET`` / ``SET PX``
+- ``claim(key, ttl_s, now)`` / ``release(key)``: ``SET NX PX`` / ``DEL``
+- ``reset()``: ``DEL`` every key of the namespace except the orderid counters, the kept
+  counters and the cache
 
 Keys are plain strings chosen by the engine (``quota:<digest>``, ``times:<rule>``, ...). The
 orderid counters (keys starting with :data:`ORDERID_PREFIX`) survive :meth:`Store.reset`,
-because an orderid must stay unique for the server's whole life.
+because an orderid must stay unique for the server's whole life; so do the counters under
+:data:`KEPT_PREFIX` (the guard proxy's spend: money spent stays spent) and the cache (the
+proxy's answers, kept for their time to live: a reset must not make anyone pay again).
 
 The ledger is bounded: it counts :data:`DEFAULT_LEDGER_KEYS` key fingerprints one by one
 (the first met), and every bill of a key beyond them in one :data:`OTHER_KEYS` bucket, so
@@ -29,14 +35,17 @@ The ledger is bounded: it counts :data:`DEFAULT_LEDGER_KEYS` key fingerprints on
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 __all__ = [
     "DEFAULT_JOURNAL_SIZE",
     "DEFAULT_LEDGER_KEYS",
+    "KEPT_PREFIX",
+    "MAX_CACHE_ENTRIES",
     "ORDERID_PREFIX",
     "OTHER_KEYS",
     "InMemoryStore",
@@ -48,6 +57,10 @@ __all__ = [
 
 #: Counters under this prefix are never cleared by ``reset()``.
 ORDERID_PREFIX = "orderid:"
+#: Nor are these: what must outlive a reset (the guard proxy's spend per day and month).
+KEPT_PREFIX = "kept:"
+#: The most answers an in-memory cache holds; the oldest go first (Redis: its own memory).
+MAX_CACHE_ENTRIES = 100_000
 #: How many requests the journal keeps (newest last); older entries drop off.
 DEFAULT_JOURNAL_SIZE = 1000
 #: How many key fingerprints the ledger counts one by one.
@@ -141,8 +154,35 @@ class Store(Protocol):
         """``{"billable": N, "by_key": {fp: n}, "by_code": {code: n}}``."""
         ...
 
+    def take_if_all_below(
+        self, claims: Sequence[tuple[str, int]], ttl_s: float | None = None
+    ) -> int | None:
+        """If every counter is below its limit, add 1 to each (one atomic step) and return
+        None; otherwise change nothing and return the index of the first at its limit.
+
+        :param ttl_s: a counter made here may be forgotten that long after (Redis only).
+        """
+        ...
+
+    def cache_get(self, key: str, now: float) -> str | None:
+        """The cached value, or None when there is none or its time to live is over."""
+        ...
+
+    def cache_put(self, key: str, value: str, ttl_s: float, now: float) -> None:
+        """Cache ``value`` for ``ttl_s`` seconds from ``now``."""
+        ...
+
+    def claim(self, key: str, ttl_s: float, now: float) -> bool:
+        """Take ``key`` if no one holds it (a hold lapses after ``ttl_s``); whether taken."""
+        ...
+
+    def release(self, key: str) -> None:
+        """Give a claimed ``key`` back."""
+        ...
+
     def reset(self) -> None:
-        """Clear counters, windows, journal and ledger; keep the orderid counters."""
+        """Clear counters, windows, journal, ledger and claims; keep the orderid and kept
+        counters and the cache."""
         ...
 
 
@@ -172,6 +212,8 @@ class InMemoryStore:
         # there are this many windows (one per client IP), those of past windows go.
         self._windows: dict[str, tuple[str, int]] = {}
         self._sweep_at = 1024
+        self._cache: dict[str, tuple[str, float]] = {}  # key -> (value, until)
+        self._claims: dict[str, float] = {}  # key -> until
 
     def incr(self, key: str, amount: int = 1, ttl_s: float | None = None) -> int:
         with self._lock:
@@ -255,6 +297,51 @@ class InMemoryStore:
         by_key[key_fp] = by_key.get(key_fp, 0) + 1
         self._by_code[code] = self._by_code.get(code, 0) + 1
 
+    def take_if_all_below(
+        self, claims: Sequence[tuple[str, int]], ttl_s: float | None = None
+    ) -> int | None:
+        # No time to live here: the counters are a few per day (the ttl mechanism above is
+        # for orderid seconds, and would forget these).
+        with self._lock:
+            for i, (key, limit) in enumerate(claims):
+                if self._counters.get(key, 0) >= limit:
+                    return i
+            for key, _ in claims:
+                self._counters[key] = self._counters.get(key, 0) + 1
+            return None
+
+    def cache_get(self, key: str, now: float) -> str | None:
+        with self._lock:
+            held = self._cache.get(key)
+            if held is None:
+                return None
+            if now >= held[1]:
+                del self._cache[key]
+                return None
+            return held[0]
+
+    def cache_put(self, key: str, value: str, ttl_s: float, now: float) -> None:
+        with self._lock:
+            self._cache.pop(key, None)  # to the end: the oldest entries are first
+            if len(self._cache) >= MAX_CACHE_ENTRIES:  # full: the expired go, then the oldest
+                self._cache = {k: held for k, held in self._cache.items() if held[1] > now}
+                excess = len(self._cache) - MAX_CACHE_ENTRIES * 9 // 10
+                for old in list(itertools.islice(self._cache, max(0, excess))):
+                    del self._cache[old]
+            self._cache[key] = (value, now + ttl_s)
+
+    def claim(self, key: str, ttl_s: float, now: float) -> bool:
+        with self._lock:
+            until = self._claims.get(key)
+            if until is not None and now < until:
+                return False
+            self._claims[key] = now + ttl_s
+            return True
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._claims.pop(key, None)
+
     def journal_append(self, entry: Mapping[str, Any]) -> None:
         with self._lock:
             self._journal.append(dict(entry))
@@ -281,10 +368,15 @@ class InMemoryStore:
 
     def reset(self) -> None:
         with self._lock:
-            kept = {k: v for k, v in self._counters.items() if k.startswith(ORDERID_PREFIX)}
+            kept = {
+                k: v
+                for k, v in self._counters.items()
+                if k.startswith((ORDERID_PREFIX, KEPT_PREFIX))
+            }
             self._counters = kept
             self._expiry = {k: v for k, v in self._expiry.items() if k in kept}
             self._windows.clear()
+            self._claims.clear()
             self._journal.clear()
             self._billable = 0
             self._by_key = {}

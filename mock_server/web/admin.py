@@ -128,6 +128,8 @@ def health() -> Response:
             "accepts_any_key": scenario.platform.allow is None,
             "rules": len(scenario.rules),
             "uptime_s": round(runtime.clock() - runtime.started, 3),
+            # A guard proxy is live for every tool that asks (contract.conformance.identify).
+            **({"upstream": runtime.proxy.upstream.label} if runtime.proxy is not None else {}),
         }
     )
 

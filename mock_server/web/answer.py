@@ -12,22 +12,43 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from contract.clock import BEIJING
 
 from ..engine import Call, Decision
 from ..runtime import MockRuntime
 from ..scenario.model import normal_ip
+from ..scenario.replay import Replayed
 from .faults import FaultResponse, apply_fault
 from .wire import render, wrap
 
-__all__ = ["REQUEST_LOG", "WAIT_KEY", "Reply", "answer", "waiter"]
+__all__ = ["REQUEST_LOG", "WAIT_KEY", "Reply", "answer", "log_requests_to", "waiter"]
 
-#: One log record per request, with the key's fingerprint and the mobile's hash only.
+#: One log record per request, with the key's fingerprint and the mobile's hash only
+#: (when nothing cheaper is installed: :func:`log_requests_to`).
 REQUEST_LOG = logging.getLogger("mock_server.requests")
+
+
+def _log_record(entry: dict[str, Any]) -> None:
+    if REQUEST_LOG.isEnabledFor(logging.INFO):
+        REQUEST_LOG.info("request", extra={"entry": entry})
+
+
+#: Where each request's journal entry goes to be logged.
+_log_entry: Callable[[dict[str, Any]], None] = _log_record
+
+
+def log_requests_to(sink: Callable[[dict[str, Any]], None] | None) -> None:
+    """Hand each request's journal entry to ``sink`` (``juhe-mock``'s log writer) instead
+    of making a log record on :data:`REQUEST_LOG`; None: log records again."""
+    global _log_entry
+    _log_entry = sink if sink is not None else _log_record
+
+
+#: ``.000+08:00`` to ``.999+08:00``: a stamp's end, looked up rather than formatted.
+_MILLIS = tuple(f".{ms:03d}+08:00" for ms in range(1000))
 
 
 class _Stamps:
@@ -46,7 +67,7 @@ class _Stamps:
         if cached[0] != second:
             text = datetime.fromtimestamp(second, BEIJING).strftime("%Y-%m-%dT%H:%M:%S")
             cached = self._cached = (second, text)
-        return f"{cached[1]}.{micro // 1000:03d}+08:00"
+        return cached[1] + _MILLIS[micro // 1000]
 
 
 _stamp = _Stamps()
@@ -64,8 +85,7 @@ def waiter(environ: dict[str, Any], runtime: MockRuntime) -> Callable[[float], N
     return wait
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(NamedTuple):
     """What to send: the answer's bytes and content type, or (``fault``) what a fault made
     of them: a status, headers and a body iterable, served as they are."""
 
@@ -102,7 +122,12 @@ def _names(call: Call) -> list[str]:
 
 
 def _entry(
-    runtime: MockRuntime, call: Call, decision: Decision, started: float, ip: str | None
+    runtime: MockRuntime,
+    call: Call,
+    decision: Decision,
+    started: float,
+    ip: str | None,
+    billable: bool,
 ) -> dict[str, Any]:
     fault = decision.fault.kind.value if decision.fault is not None else None
     return {
@@ -116,7 +141,7 @@ def _entry(
         "params": _names(call),
         "content_type": call.content_type,
         "outcome": {"error_code": decision.error_code, "code": decision.tenure, "fault": fault},
-        "billable": decision.billable,
+        "billable": billable,
         "rule": decision.rule,
         "step": decision.step,
         # The time to decide plus the delay the answer will be sent after.
@@ -129,9 +154,10 @@ def _settle(
 ) -> tuple[Decision, dict[str, Any]]:
     """Take the quota unit, bill and journal the request in the store's one atomic step;
     the decision that stands (a 10012 when the quota is used up) and its journal entry."""
-    entry = _entry(runtime, call, decision, started, ip)
+    billable = decision.billable
+    entry = _entry(runtime, call, decision, started, ip, billable)
     bill = None
-    if decision.billable and decision.key_fp is not None and decision.tenure is not None:
+    if billable and decision.key_fp is not None and decision.tenure is not None:
         bill = (decision.key_fp, decision.tenure)
     claim = decision.quota
     if claim is None:
@@ -151,6 +177,16 @@ def _settle(
     if runtime.store.settle(entry, bill, (claim.counter, claim.limit), refused_entry):
         return decision, entry
     return refused, refused_entry
+
+
+def _replayed(replayed: Replayed, callback: str | None) -> tuple[bytes, str]:
+    """A recorded answer's bytes and content type as received (JSONP-wrapped for a valid
+    ``callback`` when it is an API answer)."""
+    if replayed.error_code is not None and callback:
+        wrapped, content_type = wrap(replayed.payload, callback)
+        if wrapped != replayed.payload:
+            return wrapped, content_type
+    return replayed.payload, replayed.content_type
 
 
 def answer(
@@ -173,17 +209,25 @@ def answer(
         # An IPv4 client of a dual-stack socket: its IPv4 address for every model and the
         # journal (normalised here, once, for every door).
         ip = normal_ip(ip)
-        call = replace(call, ip=ip)
+        call = call._replace(ip=ip)
     decision = runtime.engine.decide(call)
     # The orderid first: a store that fails on it has recorded nothing of the request yet.
     # A success the quota then refuses leaves its orderid unused (ids need not be dense).
-    orderid = runtime.orderids.next() if decision.tenure is not None else None
+    # A replayed answer carries its recorded orderid.
+    fresh = decision.tenure is not None and decision.replay is None
+    orderid = runtime.orderids.next() if fresh else None
     decision, entry = _settle(runtime, call, decision, started, ip)
     if decision.tenure is None:
         orderid = None
-    payload, content_type = wrap(render(decision, orderid), callback)
-    if REQUEST_LOG.isEnabledFor(logging.INFO):
-        REQUEST_LOG.info("request", extra={"entry": entry})
+    replayed = decision.replay
+    if replayed is not None:
+        payload, content_type = _replayed(replayed, callback)
+    else:
+        payload, content_type = wrap(render(decision, orderid), callback)
+    _log_entry(entry)
+    if replayed is not None and replayed.error_code is None:  # not an API answer: as it was
+        sent = [("Content-Type", content_type), ("Content-Length", str(len(payload)))]
+        return Reply(payload, content_type, (replayed.status, sent, [payload]), decision.latency)
     if decision.fault is None:
         return Reply(payload, content_type, delay=decision.latency)
     fault = apply_fault(decision.fault, payload, content_type, wait or runtime.pause)

@@ -82,6 +82,22 @@ def _state_failed(store: Store) -> Any:
     return failed
 
 
+def _proxied_elsewhere() -> Response:
+    """The API path of a guard proxy, reached through Flask: a HEAD (never forwarded: it
+    would be billed and carry no answer back) is a 405; the WSGI app itself (a test client,
+    another WSGI server) does not proxy: the proxy answers on juhe-mock's event loop."""
+    if request.method == "HEAD":
+        response = api_error(405, "请求方式不支持,请用GET或POST")
+        response.headers["Allow"] = "GET, POST"
+        return response
+    response = Response(encode(error_body(10014)), status=503, content_type=CONTENT_TYPE)
+    response.headers[FAILURE_HEADER] = (
+        "the guard proxy answers on juhe-mock's event loop (juhe-mock --upstream, "
+        "MockServer(upstream=...)), not through the WSGI app"
+    )
+    return response
+
+
 def create_app(
     config: MockConfig | Mapping[str, Any] | None = None, *, runtime: MockRuntime | None = None
 ) -> Flask:
@@ -102,7 +118,8 @@ def create_app(
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_content_length
     app.extensions[EXTENSION] = runtime
-    app.add_url_rule(PATH, "query", query, methods=["GET", "POST"], provide_automatic_options=False)
+    view = query if runtime.proxy is None else _proxied_elsewhere
+    app.add_url_rule(PATH, "query", view, methods=["GET", "POST"], provide_automatic_options=False)
     app.register_blueprint(admin)
     app.register_blueprint(ui)  # the dashboard, /__admin/ui, and / leading to it
     if settings.workers > 1:
@@ -113,7 +130,8 @@ def create_app(
         app.register_error_handler(failure, failed)
     # Plain API requests are answered before Flask builds a request (door_raw.py); the
     # rest, and every test client, still go through ``app.wsgi_app``.
-    app.wsgi_app = FastPath(app, app.wsgi_app, EXTENSION)  # type: ignore[method-assign]
+    if runtime.proxy is None:
+        app.wsgi_app = FastPath(app, app.wsgi_app, EXTENSION)  # type: ignore[method-assign]
     if settings.cors:  # headers on the API path's answers, and its preflight (cors.py)
         app.wsgi_app = CorsWsgi(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -28,10 +28,10 @@ from contract import PATH
 
 from ..engine import Call
 from ..runtime import MockRuntime
-from .answer import Reply, answer
+from .answer import answer
 from .bridge import Bridge, Message
 from .cors import asgi_preflight, asgi_send
-from .params import FORM, add_body, body_type, key_from, mimetype_of, parse_query
+from .params import FORM, add_body, body_type, mimetype_of, parse_query
 from .setup import is_remote
 
 if TYPE_CHECKING:
@@ -64,20 +64,27 @@ BROKEN = (400, "请求体格式错误", "bad_request", "the request body is brok
 
 class _Headers:
     """A request's headers for the engine's ``header`` selectors: case-insensitive, ``_``
-    read as ``-`` and repeated headers joined with ``", "`` (as a WSGI environ has them)."""
+    read as ``-`` and repeated headers joined with ``", "`` (as a WSGI environ has them).
 
-    __slots__ = ("_values",)
+    Read only when a rule has a ``header`` selector: most requests never ask, so the
+    table is built on the first :meth:`get`, not for every request.
+    """
+
+    __slots__ = ("_raw", "_values")
 
     def __init__(self, raw: list[tuple[bytes, bytes]]) -> None:
-        values: dict[str, str] = {}
-        for name, value in raw:
-            key = name.decode("latin-1").lower().replace("_", "-")
-            text = value.decode("latin-1")
-            values[key] = f"{values[key]}, {text}" if key in values else text
-        self._values = values
+        self._raw = raw
+        self._values: dict[str, str] | None = None
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        return self._values.get(name.lower().replace("_", "-"), default)
+        values = self._values
+        if values is None:
+            values = self._values = {}
+            for raw_name, raw_value in self._raw:
+                key = raw_name.decode("latin-1").lower().replace("_", "-")
+                text = raw_value.decode("latin-1")
+                values[key] = f"{values[key]}, {text}" if key in values else text
+        return values.get(name.lower().replace("_", "-"), default)
 
 
 class MockAsgi:
@@ -155,39 +162,47 @@ class MockAsgi:
             await self._refuse(scope, send, problem, api)
             return
         if api and method in ("GET", "POST"):
-            values = self._plain(scope, body)
-            if values is not None:
-                await self._answer(scope, send, values, time.perf_counter())
+            content_type = _header(scope, b"content-type")
+            plain = self._plain(scope, body, content_type)
+            if self.runtime.proxy is not None:  # the guard proxy answers the API path
+                await self._proxied(scope, send, plain, content_type, time.perf_counter())
+                return
+            if plain is not None:
+                await self._answer(scope, send, plain, content_type, time.perf_counter())
                 return
         await self.bridge.serve(scope, body, send, self.wait, self._drop)
 
-    def _plain(self, scope: Scope, body: bytes) -> dict[str, str] | None:
-        """The parameters of a plain API request; None when Flask should judge it."""
-        query = scope["query_string"]
-        values = parse_query(query)
-        if scope["method"] == "GET":
-            return values
-        content_type = _header(scope, b"content-type")
-        if content_type is None:
-            return values  # a POST with no body type: the query string alone
+    def _plain(
+        self, scope: Scope, body: bytes, content_type: bytes | None
+    ) -> tuple[dict[str, str], str] | None:
+        """The parameters of a plain API request and where its key came from (``query``,
+        ``form`` or ``absent``); None when Flask should judge it."""
+        values = parse_query(scope["query_string"])
+        in_query = "query" if "key" in values else "absent"
+        if scope["method"] == "GET" or content_type is None:
+            return values, in_query  # a POST with no body type: the query string alone
         if mimetype_of(content_type.decode("latin-1")) != FORM:
             return None
-        return add_body(values, parse_query(body)) if body else values
+        if not body:
+            return values, in_query
+        values = add_body(values, parse_query(body))
+        return values, (in_query if in_query == "query" or "key" not in values else "form")
 
     async def _answer(
-        self, scope: Scope, send: Send, values: dict[str, str], started: float
+        self,
+        scope: Scope,
+        send: Send,
+        plain: tuple[dict[str, str], str],
+        content_type: bytes | None,
+        started: float,
     ) -> None:
+        values, where = plain
         client = scope.get("client")
         ip = client[0] if client else None
-        query = scope["query_string"]
-        content_type = _header(scope, b"content-type")
         call = Call(
             scope["method"], values.get("key"), values.get("mobile"), ip or "",
-            _Headers(scope["headers"]),
-            key_from=key_from(query.decode("latin-1"), values) if query else (
-                "form" if "key" in values else "absent"),
-            params=tuple(values),
-            content_type=body_type(content_type.decode("latin-1")) if content_type else None,
+            _Headers(scope["headers"]), where, tuple(values),
+            body_type(content_type.decode("latin-1")) if content_type else None,
         )  # fmt: skip
         intervals: list[float] = []
         try:
@@ -202,12 +217,8 @@ class MockAsgi:
         except Exception as error:  # the store failed: Flask's handlers answer it
             await self.bridge.failed(scope, error, send)
             return
-        await self.wait(reply.delay)
-        await self._send_reply(scope, send, reply, intervals)
-
-    async def _send_reply(
-        self, scope: Scope, send: Send, reply: Reply, intervals: list[float]
-    ) -> None:
+        if reply.delay > 0:
+            await self.wait(reply.delay)
         if reply.fault is None:
             payload = reply.payload
             raw = [(b"content-type", reply.content_type.encode("latin-1")),
@@ -218,6 +229,38 @@ class MockAsgi:
         status, headers, content = reply.fault
         await self.bridge.stream(scope, send, status, headers, content, intervals, self.wait,
                                  self._drop)  # fmt: skip
+
+    async def _proxied(
+        self,
+        scope: Scope,
+        send: Send,
+        plain: tuple[dict[str, str], str] | None,
+        content_type: bytes | None,
+        started: float,
+    ) -> None:
+        """A GET or POST for the guard proxy (``mock_server.proxy``). Of a body that is not
+        a form only the query string counts (live reads the key from the query or a form)."""
+        proxy = self.runtime.proxy
+        assert proxy is not None
+        if plain is None:
+            values = parse_query(scope["query_string"])
+            where = "query" if "key" in values else "absent"
+        else:
+            values, where = plain
+        client = scope.get("client")
+        call = Call(
+            scope["method"], values.get("key"), values.get("mobile"),
+            client[0] if client else "", _Headers(scope["headers"]), where, tuple(values),
+            body_type(content_type.decode("latin-1")) if content_type else None,
+        )  # fmt: skip
+        try:
+            reply = await proxy.answer(call, values.get("callback"), started)
+        except Exception as error:  # the store failed: Flask's handlers answer it (503)
+            await self.bridge.failed(scope, error, send)
+            return
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers]
+        await send({"type": "http.response.start", "status": reply.status, "headers": raw})
+        await send({"type": "http.response.body", "body": reply.payload})
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes:
         """The whole request body, within the size limit and the body timeout."""

@@ -42,15 +42,26 @@ def store_for(settings: MockConfig) -> Store:
     return memory
 
 
-def build_runtime(config: MockConfig | Mapping[str, Any] | None = None) -> MockRuntime:
-    """The runtime for ``config``: its store opened, every scenario read and compiled.
+def build_runtime(
+    config: MockConfig | Mapping[str, Any] | None = None, *, upstream_key: str | None = None
+) -> MockRuntime:
+    """The runtime for ``config``: its store opened, every scenario read and compiled, and
+    with ``upstream`` its guard proxy (docs/proxy.md).
 
+    :param upstream_key: the proxy's key (default: ``JUHE_KEY`` in the environment).
     :raises ConfigError: for an invalid scenario.
-    :raises SettingsError: for a setting that cannot be used.
+    :raises SettingsError: for a setting that cannot be used (the proxy without a key).
     :raises StateError: for a ``state`` URL that cannot be used.
     """
     settings = MockConfig.of(config)
-    return MockRuntime(settings, store_for(settings))
+    runtime = MockRuntime(settings, store_for(settings))
+    if settings.upstream is not None:
+        from ..proxy.setup import build_proxy
+
+        runtime.proxy = build_proxy(
+            settings, runtime.store, upstream_key, stopping=lambda: runtime.stopping
+        )
+    return runtime
 
 
 def is_remote(store: Store) -> bool:

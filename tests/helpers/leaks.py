@@ -4,6 +4,8 @@ any log record, journal entry, ledger entry or report that the code under test p
 What is watched (:meth:`LeakDetector.install_session`):
 
 - every log record reaching the root logger (message and ``extra`` fields), from any test;
+- every line ``juhe-mock``'s log writer writes in this process (``serve.logs.LogWriter``:
+  request lines do not go through ``logging`` there);
 - every journal entry and ledger entry any store records, in memory or in Redis;
 - what a test reads back from ``capsys``/``capfd`` (the CLIs' reports) and whatever output
   a test leaves captured;
@@ -237,6 +239,18 @@ class LeakDetector:
 
         self._patch(owner, name, wrap)
 
+    def watch_writes(self, owner: type, name: str, source: str) -> None:
+        """Every text written through ``owner.name(self, text)`` (the log writer's lines)."""
+
+        def wrap(original: Callable[..., Any]) -> Callable[..., Any]:
+            def write(writer: Any, text: str) -> Any:
+                self.saw(source, text)
+                return original(writer, text)
+
+            return write
+
+        self._patch(owner, name, wrap)
+
     def watch_readouterr(self, fixture_class: type) -> None:
         """What tests read back from ``capsys``/``capfd``: the CLIs' reports."""
 
@@ -264,6 +278,7 @@ class LeakDetector:
         from client.client import TenureClient
         from contract import MAGIC_NUMBERS
         from mock_server.engine import Engine
+        from mock_server.serve.logs import LogWriter
         from mock_server.state.redis_store import RedisStore
         from mock_server.state.store import InMemoryStore
 
@@ -272,6 +287,7 @@ class LeakDetector:
         self.watch_logger(logging.getLogger())
         self.watch_store(InMemoryStore)
         self.watch_store(RedisStore)
+        self.watch_writes(LogWriter, "write", "log writer")
         self.watch_arguments(Engine, "decide", lambda engine, call: [call.key])
         self.watch_arguments(TenureClient, "__init__", lambda client, key=None, *a, **k: [key])
         self.watch_arguments(requests.Session, "request", sent_keys)

@@ -10,7 +10,8 @@ keyed call is a success it bills. Switches, changeable between requests:
 * ``lenient``: a keyed call with a malformed ``mobile`` is billed as a success;
 * ``body`` / ``status`` / ``content_type``: answer every call with exactly this (``{key}``
   in the body's strings becomes the key the call carried);
-* ``answers``: bodies by ``mobile`` (for a canary), before anything else.
+* ``answers``: bodies by ``mobile`` (for a canary), before anything else;
+* ``delay``: seconds to wait before answering (a slow vendor, a timeout).
 
 ``calls`` records every request to the API path (method, the key as sent, mobile, whether
 it was billed); ``billed`` counts the billed ones; ``paths`` every request's path, whatever
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -69,9 +71,9 @@ def _with_key(value: Any, key: str) -> Any:
     return value
 
 
-class _Quiet(WSGIRequestHandler):
-    """No access log: its request line of a GET holds the key (a real vendor's log would;
-    this one's would go to the test session's log, which the leak detector rightly fails)."""
+class _Unlogged(WSGIRequestHandler):
+    """werkzeug's handler without its access log: the line holds the query string, and a
+    GET carries the stand-in's key there (the session's leak check would rightly see it)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -88,11 +90,14 @@ class StandIn(Stopping):
         self.status = 200
         self.content_type = JSON_CONTENT_TYPE
         self.answers: dict[str, Any] = {}
+        self.delay = 0.0
         self.calls: list[Call] = []
         self.paths: list[str] = []
         self._lock = threading.Lock()
         self._orders = 0
-        self._server = make_server("127.0.0.1", 0, self.app, threaded=True, request_handler=_Quiet)
+        self._server = make_server(
+            "127.0.0.1", 0, self.app, threaded=True, request_handler=_Unlogged
+        )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="stand-in", daemon=True
@@ -162,6 +167,8 @@ class StandIn(Stopping):
         body, billed = self.decide(key, mobile)
         with self._lock:
             self.calls.append(Call(method, key, mobile, billed))
+        if self.delay:
+            time.sleep(self.delay)
         content = body.encode() if isinstance(body, str) else json.dumps(
             body, ensure_ascii=False, separators=(",", ":")
         ).encode()  # fmt: skip

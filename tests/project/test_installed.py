@@ -82,6 +82,7 @@ def test_the_wheel_ships_the_named_scenarios_and_the_bundled_openapi(
     for name in library.names():
         assert f"mock_server/scenario/named/{name}.yaml" in names
     assert {"contract/openapi.bundled.json", "contract/openapi.yaml"} <= names
+    assert "contract/conformance/recording.schema.json" in names  # the recording's format
 
 
 def test_the_installed_mock_lists_and_loads_them(installed: dict[str, Path]) -> None:

@@ -25,9 +25,13 @@ pytestmark = [
 
 
 def _dry_run(target: str, venv: Path, *extra: str) -> list[str]:
+    # Run from inside another make (CI's `make test` is one), make inherits MAKELEVEL and
+    # MAKEFLAGS and prints "Entering/Leaving directory" lines; a clean environment and
+    # --no-print-directory keep the dry run's output to the recipes alone.
+    env = {k: v for k, v in os.environ.items() if k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS"}}
     done = subprocess.run(
-        [str(MAKE), "-n", target, f"VENV={venv}", *extra],
-        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True,
+        [str(MAKE), "--no-print-directory", "-n", target, f"VENV={venv}", *extra],
+        cwd=ROOT, capture_output=True, text=True, timeout=60, check=True, env=env,
     )  # fmt: skip
     return done.stdout.splitlines()
 

@@ -4,9 +4,12 @@ session-wide check that no key or plaintext number is logged, journaled or repor
 from __future__ import annotations
 
 import hmac
+import io
 import json
 import logging
 import socket
+import time
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -15,9 +18,10 @@ import requests
 
 from contract import JSON_CONTENT_TYPE, PATH, key_fingerprint, magic_number, mobile_sha256
 from mock_server import MockServer
+from mock_server.serve.logs import LogWriter, configure_logging
 from mock_server.state.store import InMemoryStore
 from mock_server.testing import JuheMock
-from mock_server.web.answer import REQUEST_LOG
+from mock_server.web.answer import REQUEST_LOG, log_requests_to
 from mock_server.web.app import create_app
 
 from ..helpers.answers import FORM, Served, check_answer
@@ -275,6 +279,70 @@ def test_session_leak_check_sees_the_mock_journal_and_request_log() -> None:
         where.split(" (in ")[0] for text, where in SESSION.texts.items() if fingerprint in text
     }
     assert {"journal entry", "ledger entry", "log record mock_server.requests"} <= sources
+
+
+@pytest.fixture
+def request_log_writer() -> Iterator[io.StringIO]:
+    """``juhe-mock``'s log writer in this process, on a string; every logger put back."""
+    names = ("mock_server.requests", "mock_server.serve", "waitress", "waitress.queue")
+    saved = [(logging.getLogger(n), logging.getLogger(n).handlers[:]) for n in names]
+    state = [(logger, logger.level, logger.propagate) for logger, _ in saved]
+    stream = io.StringIO()
+    flush = configure_logging("text", stream)
+    try:
+        yield stream
+    finally:
+        flush()
+        log_requests_to(None)
+        for logger, handlers in saved:
+            logger.handlers[:] = handlers
+        for logger, level, propagate in state:
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+
+def test_session_leak_check_sees_the_log_writers_lines(request_log_writer: io.StringIO) -> None:
+    # juhe-mock's request lines bypass logging (serve/logs.py): the detector watches the
+    # writer itself, so every line it writes is checked.
+    canary = "canary-key-for-the-writer-8d2a"
+    with MockServer(seed=0) as mock:
+        params = {"key": canary, "mobile": HASH}
+        response = requests.get(mock.url + PATH, params=params, timeout=5)
+        check_answer(response.status_code, response.headers["Content-Type"], response.content)
+    deadline = time.monotonic() + 5  # the writer writes every few ms
+    fingerprint = key_fingerprint(canary)
+    while fingerprint not in request_log_writer.getvalue() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    line = request_log_writer.getvalue()
+    assert f"key={fingerprint}" in line and canary not in line
+    assert canary in SESSION.secrets
+    sources = {
+        where.split(" (in ")[0] for text, where in SESSION.texts.items() if fingerprint in text
+    }
+    assert "log writer" in sources
+
+
+class _PlantedWriter(LogWriter):
+    """A writer class of its own, for a detector of its own to watch."""
+
+    def write(self, text: str) -> None:
+        super().write(text)
+
+
+def test_leak_detector_catches_a_key_in_a_log_writer_line() -> None:
+    detector = LeakDetector()
+    detector.add_secret(PLANTED_KEY)
+    detector.watch_writes(_PlantedWriter, "write", "log writer")
+    try:
+        writer = _PlantedWriter(io.StringIO())
+        writer.push(f"key={key_fingerprint(PLANTED_KEY)} -> 0 code=3")
+        writer.flush()
+        assert detector.findings() == []
+        writer.push(f"key={PLANTED_KEY} -> 0 code=3")  # after flush: written at once
+        (finding,) = detector.findings()
+        assert "log writer" in finding and PLANTED_KEY not in finding
+    finally:
+        detector.uninstall()
 
 
 def test_leak_detector_learns_keys_sent_over_http_and_reads_subprocess_logs(

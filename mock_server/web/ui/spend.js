@@ -28,16 +28,27 @@ export function renderSpend(usage, entries, cat) {
     const tenure = cat && cat.tenure.get(code);
     return [code + (tenure ? " " + tenure.words : ""), n, tenure ? tenure.english : ""];
   }));
-  // The proxy mode's counters (paid, cached, refused), once the usage carries them.
+  // The proxy mode's counters (paid, cached, refused, ...) and its budget, once the usage
+  // carries them (juhe-mock --upstream, docs/proxy.md).
   const upstream = $("upstream");
   upstream.hidden = !usage.upstream;
   if (usage.upstream) {
-    upstream.replaceChildren(...Object.entries(usage.upstream).map(([name, n]) => {
-      const box = el("div", null, "total");
-      box.appendChild(el("span", n, "number"));
-      box.appendChild(el("span", name, "label"));
-      return box;
-    }));
+    const box = (number, label, hint) => {
+      const total = el("div", null, "total");
+      if (hint) total.title = hint;
+      total.appendChild(el("span", number, "number"));
+      total.appendChild(el("span", label, "label"));
+      return total;
+    };
+    const boxes = Object.entries(usage.upstream).map(([name, n]) => box(n, name));
+    const budget = usage.budget || {};
+    for (const [period, label] of [["day", "spent today"], ["month", "spent this month"]]) {
+      const b = budget[period];
+      if (!b) continue;
+      const cap = b.cap === null ? "" : " / " + b.cap;
+      boxes.push(box(b.spent + cap, label, "the proxy's budget (" + budget.where + ")"));
+    }
+    upstream.replaceChildren(...boxes);
   }
   drawChart(entries);
 }

@@ -8,6 +8,8 @@ Another store joins these tests as one more kind in ``make_store`` (docs/archite
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +19,13 @@ from hypothesis import strategies as st
 
 from mock_server.state.lanes import LaneStore
 from mock_server.state.redis_store import RedisStore
-from mock_server.state.store import ORDERID_PREFIX, OTHER_KEYS, InMemoryStore, Store
+from mock_server.state.store import (
+    KEPT_PREFIX,
+    ORDERID_PREFIX,
+    OTHER_KEYS,
+    InMemoryStore,
+    Store,
+)
 
 from ...helpers.redis import RedisServer, namespace
 from ...helpers.threads import flat, on_threads
@@ -231,6 +239,81 @@ def test_the_ledger_counts_a_bounded_number_of_keys(make_store: StoreFactory) ->
     assert store.ledger_snapshot()["by_key"] == {"new": 1}
 
 
+# --- the guard proxy's state: spend counters, the cache, claims --------------------------
+
+
+def test_take_if_all_below_takes_every_unit_or_none(make_store: StoreFactory) -> None:
+    store = make_store()
+    day, month = f"{KEPT_PREFIX}day", f"{KEPT_PREFIX}month"
+    assert [store.take_if_all_below([(day, 2), (month, 3)], ttl_s=60) for _ in range(3)] == [
+        None, None, 0,
+    ]  # fmt: skip
+    assert store.get(day) == 2 and store.get(month) == 2  # the refused one took nothing
+    assert store.take_if_all_below([(f"{KEPT_PREFIX}other", 5), (month, 2)]) == 1
+    assert store.get(f"{KEPT_PREFIX}other") == 0
+    assert store.incr(day, -1) == 1  # a free answer gives its unit back
+    assert store.take_if_all_below([(day, 2), (month, 3)]) is None
+    assert store.get(month) == 3
+
+
+def test_take_if_all_below_is_exact_under_threads(make_store: StoreFactory) -> None:
+    store = make_store()
+    taken: list[int | None] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        mine = [store.take_if_all_below([(f"{KEPT_PREFIX}d", 23), (f"{KEPT_PREFIX}m", 50)])
+                for _ in range(10)]  # fmt: skip
+        with lock:
+            taken.extend(mine)
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert taken.count(None) == 23 == store.get(f"{KEPT_PREFIX}d") == store.get(f"{KEPT_PREFIX}m")
+
+
+def test_the_cache_keeps_a_value_for_its_time_to_live(make_store: StoreFactory) -> None:
+    store = make_store()
+    now = time.time()
+    assert store.cache_get("h1", now) is None
+    store.cache_put("h1", '{"b": "中文"}', 0.3, now)
+    store.cache_put("h2", "two", 60, now)
+    assert store.cache_get("h1", now) == '{"b": "中文"}'
+    time.sleep(0.4)
+    assert store.cache_get("h1", time.time()) is None  # its time is over
+    assert store.cache_get("h2", time.time()) == "two"
+    store.cache_put("h2", "again", 60, time.time())
+    assert store.cache_get("h2", time.time()) == "again"
+
+
+def test_a_claim_is_held_once_until_released_or_lapsed(make_store: StoreFactory) -> None:
+    store = make_store()
+    now = time.time()
+    assert store.claim("h", 60, now) is True
+    assert store.claim("h", 60, now) is False
+    store.release("h")
+    assert store.claim("h", 0.2, time.time()) is True
+    time.sleep(0.3)
+    assert store.claim("h", 60, time.time()) is True  # the hold lapsed
+
+
+def test_reset_keeps_the_spend_and_the_cache(make_store: StoreFactory) -> None:
+    store = make_store()
+    now = time.time()
+    store.take_if_all_below([(f"{KEPT_PREFIX}day", 5)], ttl_s=3600)
+    store.incr("upstream:paid")
+    store.cache_put("h", "answer", 60, now)
+    store.claim("c", 60, now)
+    store.reset()
+    assert store.get(f"{KEPT_PREFIX}day") == 1  # money spent stays spent
+    assert store.cache_get("h", now) == "answer"  # and is not paid for again
+    assert store.get("upstream:paid") == 0
+    assert store.claim("c", 60, now) is True  # claims are cleared
+
+
 # --- the two stores answer alike, operation by operation ---------------------------------
 
 _KEYS = st.sampled_from(["a", "b", "quota:x", f"{ORDERID_PREFIX}1"])
@@ -247,6 +330,9 @@ _OPS = st.one_of(
               st.sampled_from([None, 0, 2])),
     st.tuples(st.just("usage")),
     st.tuples(st.just("reset")),
+    st.tuples(st.just("take_all"), st.integers(0, 3), st.integers(0, 3)),
+    st.tuples(st.just("cache"), st.sampled_from(["h1", "h2"]), st.sampled_from([None, "x", "y"])),
+    st.tuples(st.just("claim"), st.sampled_from(["c1", "c2"]), st.booleans()),
 )  # fmt: skip
 
 
@@ -272,6 +358,18 @@ def _apply(store: Store, op: tuple[Any, ...]) -> Any:
         bill = (op[2], "3") if op[2] else None
         quota = ("quota:x", op[3]) if op[3] is not None else None
         return store.settle({"n": op[1]}, bill, quota, {"n": -op[1]})
+    if name == "take_all":
+        day, month = f"{KEPT_PREFIX}d", "quota:x"  # one kept by reset, one not
+        return (store.take_if_all_below([(day, op[1]), (month, op[2])], 3600),
+                store.get(day), store.get(month))  # fmt: skip
+    if name == "cache":  # times far from any expiry: both stores keep what they hold
+        if op[2] is not None:
+            store.cache_put(op[1], op[2], 3600, time.time())
+        return store.cache_get(op[1], time.time())
+    if name == "claim":
+        if op[2]:
+            return store.claim(op[1], 3600, time.time())
+        return store.release(op[1])
     return store.reset()
 
 
