@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from contract import BASE_URL
-from contract.version import version_line
+from contract.version import VersionAction
 
 from .client import TenureClient
 from .errors import JuheError, TransportError
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Query Juhe's 在网时长 sha256 (China Unicom) API. The key is read "
         f"from ${KEY_VARIABLE}; only the number's sha256 is sent.",
     )
-    parser.add_argument("--version", action="version", version=version_line(PROG))
+    parser.add_argument("--version", action=VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
     query = commands.add_parser("query", help="how long a number has been on the network")
     target = query.add_mutually_exclusive_group(required=True)

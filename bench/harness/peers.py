@@ -45,7 +45,15 @@ def openapi_document(work: Path) -> Path:
                     "responses": {
                         "200": {
                             "description": "success",
-                            "content": {"application/json": {"example": STATIC_BODY}},
+                            "content": {
+                                "application/json": {
+                                    # Prism answers the media type's example; Mockoon
+                                    # ignores it and builds its body from the schema,
+                                    # whose example it returns as it is.
+                                    "example": STATIC_BODY,
+                                    "schema": {"type": "object", "example": STATIC_BODY},
+                                }
+                            },
                         }
                     },
                 }

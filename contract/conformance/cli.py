@@ -48,7 +48,7 @@ import requests
 from ..errors import DocumentError
 from ..keys import scrub_key
 from ..transport import cleartext_warning
-from ..version import version_line
+from ..version import VersionAction
 from .budget import Budget, Usage
 from .canaries import Canary, canaries_from_env, load_canaries
 from .html_report import html_report
@@ -90,7 +90,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="juhe-contract", description="Check that a server keeps the API's contract."
     )
-    parser.add_argument("--version", action="version", version=version_line("juhe-contract"))
+    parser.add_argument("--version", action=VersionAction)
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser(
         "check", help="probe a server and judge every answer",

@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from contract.version import version_line
+from contract.version import VersionAction
 
 from ..config import (
     ENVIRONMENT,
@@ -69,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
         argument_default=argparse.SUPPRESS,
     )
     add = parser.add_argument
-    add("--version", action="version", version=version_line("juhe-mock"))
+    add("--version", action=VersionAction)
     add("--host", help="address to bind (127.0.0.1)" + _env("host"))
     add("--port", type=_port, help="port (8000; 0 = a free one)" + _env("port"))
     add(

@@ -12,7 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from contract.version import version_line
+from contract.version import VersionAction
 
 from .exits import EXIT_OK, EXIT_USAGE
 
@@ -25,7 +25,7 @@ def _validate_parser() -> argparse.ArgumentParser:
         description="Check scenario files (YAML or JSON) without serving; exit 0 if every "
         "one is valid, 2 naming the file, the field and why otherwise.",
     )
-    parser.add_argument("--version", action="version", version=version_line("juhe-mock"))
+    parser.add_argument("--version", action=VersionAction, program="juhe-mock")
     parser.add_argument("-q", "--quiet", action="store_true", help="print nothing for valid files")
     parser.add_argument(
         "files", nargs="+", metavar="FILE", help="a scenario file, or a shipped scenario's name"
