@@ -135,9 +135,11 @@ def default_document() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def default_compiled() -> CompiledDocument:
     """The built-in scenario, read and compiled once per process."""
-    text = resources.files(__package__).joinpath("default.yaml").read_text("utf-8")
-    # Our own file: tests check it against the schema, so no start-up pays for jsonschema.
-    return compile_text(text, "mock_server/scenario/default.yaml", checked=False)
+    # default.json is default.yaml as JSON (``python -m mock_server.serve.doctables`` writes
+    # it; a test keeps them equal): a start reads it without importing PyYAML. Our own
+    # file: tests check it against the schema, so no start pays for jsonschema either.
+    text = resources.files(__package__).joinpath("default.json").read_text("utf-8")
+    return compile_text(text, "mock_server/scenario/default.json", "json", checked=False)
 
 
 #: Where a document (or one rule) holds API keys or phone numbers: a schema message about a

@@ -17,8 +17,6 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path
 
-import yaml
-
 __all__ = ["catalogue", "is_bare_name", "named_text", "names", "source_label"]
 
 _FOLDER = "named"
@@ -58,6 +56,8 @@ def named_text(name: str) -> str | None:
 def catalogue() -> list[tuple[str, str]]:
     """``(name, description)`` of every shipped scenario, for ``--list-scenarios`` (our own
     files, each validated by a test, so read here without the validator)."""
+    import yaml  # here, not at start: only the listing reads them this way
+
     listed = []
     for name in names():
         document = yaml.safe_load(named_text(name) or "") or {}

@@ -22,9 +22,8 @@ import json
 import math
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
-
-import yaml
 
 from contract.keys import key_fingerprint
 
@@ -112,52 +111,60 @@ def parse_json(text: str | bytes, source: str) -> Any:
 
 # --- YAML, the safe tags only ------------------------------------------------------------
 
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when installed
 _TAG = "tag:yaml.org,2002:"
 _KEPT = ("null", "bool", "int", "float", "str", "seq", "map")
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """PyYAML's safe loader with the JSON types only and bounded numbers."""
+# PyYAML is imported when the first YAML text is read, not at start: the built-in default
+# is JSON (``default.json``), and an import of yaml and the loader's set-up cost ~15 ms of
+# a start that has no scenario file.
+@lru_cache(maxsize=1)
+def _loader_class() -> Any:
+    """PyYAML's safe loader (libyaml's when installed) with the JSON types only and bounded
+    numbers."""
+    import yaml
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        seen: set[str] = set()
-        for key, _ in node.value:
-            if isinstance(key, yaml.ScalarNode) and key.tag != _TAG + "merge":
-                if key.value in seen:
-                    # The key is not shown: it may be an API key (keys.per_key).
-                    raise yaml.constructor.ConstructorError(
-                        None, None, "a mapping has the same key twice", key.start_mark
-                    )
-                seen.add(key.value)
-        return super().construct_mapping(node, deep)
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+    class _Loader(base):  # type: ignore[misc]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            seen: set[str] = set()
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != _TAG + "merge":
+                    if key.value in seen:
+                        # The key is not shown: it may be an API key (keys.per_key).
+                        raise yaml.constructor.ConstructorError(
+                            None, None, "a mapping has the same key twice", key.start_mark
+                        )
+                    seen.add(key.value)
+            return super().construct_mapping(node, deep)
 
-def _bounded(kind: str) -> Any:
-    original = yaml.constructor.SafeConstructor.yaml_constructors[_TAG + kind]
+    safe = yaml.constructor.SafeConstructor
 
-    def construct(loader: Any, node: Any) -> Any:
-        if len(node.value) > MAX_NUMBER_CHARS:
-            return _TooLong(len(node.value))
-        return original(loader, node)
+    def bounded(kind: str) -> Any:
+        original = safe.yaml_constructors[_TAG + kind]
 
-    return construct
+        def construct(loader: Any, node: Any) -> Any:
+            if len(node.value) > MAX_NUMBER_CHARS:
+                return _TooLong(len(node.value))
+            return original(loader, node)
 
+        return construct
 
-_SAFE = yaml.constructor.SafeConstructor
-_Loader.yaml_constructors = {
-    **{_TAG + kind: _SAFE.yaml_constructors[_TAG + kind] for kind in _KEPT},
-    _TAG + "int": _bounded("int"),
-    _TAG + "float": _bounded("float"),
-    None: _SAFE.construct_undefined,  # any other tag: "could not determine a constructor"
-}
-# Dates stay text: the schema wants text, and ``2024-13-45`` then fails as a field, not as
-# a parser crash. Everything else resolves as YAML 1.1 says (``1e-1`` with no dot is text
-# there, as every YAML writer expects; JSON files are parsed as JSON).
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != _TAG + "timestamp"]
-    for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
-}
+    _Loader.yaml_constructors = {
+        **{_TAG + kind: safe.yaml_constructors[_TAG + kind] for kind in _KEPT},
+        _TAG + "int": bounded("int"),
+        _TAG + "float": bounded("float"),
+        None: safe.construct_undefined,  # any other tag: "could not determine a constructor"
+    }
+    # Dates stay text: the schema wants text, and ``2024-13-45`` then fails as a field, not
+    # as a parser crash. Everything else resolves as YAML 1.1 says (``1e-1`` with no dot is
+    # text there, as every YAML writer expects; JSON files are parsed as JSON).
+    _Loader.yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers if tag != _TAG + "timestamp"]
+        for first, resolvers in yaml.resolver.Resolver.yaml_implicit_resolvers.items()
+    }
+    return _Loader
 
 
 def _expanded_size(root: Any, source: str) -> None:
@@ -166,6 +173,8 @@ def _expanded_size(root: Any, source: str) -> None:
     Each node's expanded size is computed once (aliases share nodes), so this is linear in
     the text even for a billion laughs.
     """
+    import yaml
+
     sizes: dict[int, int] = {}
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
@@ -196,7 +205,9 @@ def _expanded_size(root: Any, source: str) -> None:
 
 def parse_yaml(text: str, source: str) -> Any:
     """YAML text to data (safe tags only; not yet checked by :func:`plain`)."""
-    loader = _Loader(text)
+    import yaml
+
+    loader = _loader_class()(text)
     try:
         node = loader.get_single_node()
         if node is None:

@@ -9,6 +9,7 @@ scenario, rewrite them with ``python -m mock_server.serve.doctables``.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 __all__ = [
@@ -68,9 +69,23 @@ def _replace_block(text: str, begin: str, end: str, block: str) -> str:
     return text[:start] + "\n" + block + text[stop:]
 
 
+def default_json(yaml_text: str) -> str:
+    """``scenario/default.yaml`` as the JSON a start reads (``scenario/default.json``)."""
+    import yaml
+
+    return json.dumps(yaml.safe_load(yaml_text), ensure_ascii=False, indent=2) + "\n"
+
+
 def update_docs(root: Path) -> list[Path]:
-    """Rewrite the generated tables under the checkout ``root``; the files changed."""
+    """Rewrite the generated tables under the checkout ``root``, and the built-in default's
+    JSON twin; the files changed."""
     changed = []
+    folder = root / "mock_server" / "scenario"
+    twin = folder / "default.json"
+    made = default_json((folder / "default.yaml").read_text(encoding="utf-8"))
+    if not twin.exists() or twin.read_text(encoding="utf-8") != made:
+        twin.write_text(made, encoding="utf-8")
+        changed.append(twin)
     for name, begin, end, block in (
         ("mock-server.md", OPTIONS_BEGIN, OPTIONS_END, options_markdown()),
         ("scenarios.md", SCENARIOS_BEGIN, SCENARIOS_END, scenarios_markdown()),

@@ -1,5 +1,6 @@
 """What a start costs: the built-in default needs no schema check at start (a test does it
-here), and answering plain API requests imports neither Flask nor jsonschema."""
+here) and is read as JSON, and answering plain API requests imports neither Flask nor
+jsonschema nor PyYAML."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from importlib import resources
 import pytest
 import yaml
 
-from mock_server.scenario.document import validate_document
+from mock_server.scenario.document import default_compiled, validate_document
+from mock_server.serve.doctables import default_json
 
 PROBE = r"""
 import asyncio, sys
@@ -29,7 +31,7 @@ scope = {"type": "http", "method": "GET", "path": PATH, "query_string": query,
          "headers": [], "client": ("127.0.0.1", "1"), "server": ("127.0.0.1", "80")}
 asyncio.run(app(scope, receive, send))
 assert sent[0]["status"] == 200 and b'"error_code":0' in sent[1]["body"], sent
-heavy = sorted(name for name in ("flask", "werkzeug", "jsonschema", "hypothesis")
+heavy = sorted(name for name in ("flask", "werkzeug", "jsonschema", "hypothesis", "yaml")
                if name in sys.modules)
 print(",".join(heavy))
 """
@@ -39,6 +41,14 @@ def test_the_built_in_default_passes_the_schema() -> None:
     text = resources.files("mock_server.scenario").joinpath("default.yaml").read_text("utf-8")
     compiled = validate_document(yaml.safe_load(text), "default.yaml")  # raises if invalid
     assert compiled.document
+
+
+def test_the_default_a_start_reads_is_the_yaml_file_as_json() -> None:
+    folder = resources.files("mock_server.scenario")
+    twin = folder.joinpath("default.json").read_text("utf-8")
+    made = default_json(folder.joinpath("default.yaml").read_text("utf-8"))
+    assert twin == made, "python -m mock_server.serve.doctables"
+    assert dict(default_compiled().document) == yaml.safe_load(made)
 
 
 @pytest.mark.subprocess
