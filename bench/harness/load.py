@@ -16,6 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -77,14 +78,23 @@ def wrk_version() -> str:
     return " ".join(words[:2]) if words else "unknown"
 
 
-def run_wrk(url: str, concurrency: int, seconds: float, threads: int = 2) -> LoadResult:
+def run_wrk(
+    url: str,
+    concurrency: int,
+    seconds: float,
+    threads: int = 2,
+    *,
+    lua: str = "",
+    script_args: Sequence[str] = (),
+) -> LoadResult:
+    """``wrk`` with ``concurrency`` keep-alive connections for ``seconds``; ``lua`` is put
+    before the summary script (e.g. a ``request`` function), ``script_args`` after ``--``."""
     # wrk's default of 10,000 open files per process is enough for c=1000.
-    """``wrk`` with ``concurrency`` keep-alive connections for ``seconds``."""
     wrk = wrk_path()
     assert wrk is not None
     threads = max(1, min(threads, concurrency))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_WRK_LUA)
+        script.write(lua + _WRK_LUA)
     try:
         argv = [
             wrk,
@@ -96,6 +106,7 @@ def run_wrk(url: str, concurrency: int, seconds: float, threads: int = 2) -> Loa
             "-s",
             script.name,
             url,
+            *(["--", *script_args] if script_args else []),
         ]
         out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
     finally:

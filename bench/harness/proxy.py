@@ -21,15 +21,16 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from contract import PATH
+
 from . import facts
 from .answer import DEFAULT_KEY, query_path
-from .load import _WRK_LUA, LoadResult, run_wrk, wrk_path
+from .load import LoadResult, run_wrk, wrk_path
 from .procs import ServerProcess, free_port
 from .runner import log
 from .targets import REPO, _env, bare_stub_asgi, mock_command
@@ -56,28 +57,7 @@ KINDS = ("direct", "proxy-cached", "proxy-forwarded")
 
 def _wrk_new_hashes(base: str, concurrency: int, seconds: float, salt: int) -> LoadResult:
     """wrk against ``base``'s API path, a hash never asked before on every request."""
-    wrk = wrk_path()
-    assert wrk is not None
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_NEW_HASH_LUA + _WRK_LUA)
-    try:
-        argv = [wrk, f"-t{max(1, min(2, concurrency))}", f"-c{concurrency}",
-                f"-d{max(1, round(seconds))}s", "--timeout", "5s", "-s", script.name,
-                base + "/mobile_online_sha256_cucc/query", "--", str(salt)]  # fmt: skip
-        out = subprocess.run(argv, capture_output=True, text=True, timeout=seconds + 60)
-    finally:
-        Path(script.name).unlink(missing_ok=True)
-    line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
-    if line is None:
-        raise RuntimeError(f"wrk gave no summary: {out.stdout}\n{out.stderr}")
-    data = json.loads(line.removeprefix("BENCH_JSON "))
-    secs = data["duration_us"] / 1e6
-    errors = sum(data[k] for k in ("connect_errors", "read_errors", "write_errors",
-                                   "status_errors", "timeouts"))  # fmt: skip
-    return LoadResult("wrk", concurrency, data["requests"], errors, secs,
-                      data["requests"] / secs if secs else 0.0, data["p50_us"] / 1000,
-                      data["p90_us"] / 1000, data["p99_us"] / 1000, data["max_us"] / 1000,
-                      data["mean_us"] / 1000, data["p999_us"] / 1000, data["timeouts"])  # fmt: skip
+    return run_wrk(base + PATH, concurrency, seconds, lua=_NEW_HASH_LUA, script_args=[str(salt)])
 
 
 def _proxy(stub: ServerProcess, log_dir: Path) -> ServerProcess:

@@ -18,14 +18,15 @@ import requests
 
 from contract import JSON_CONTENT_TYPE, PATH, key_fingerprint, magic_number, mobile_sha256
 from mock_server import MockServer
-from mock_server.serve.logs import LogWriter, configure_logging
+from mock_server.serve.logs import LogWriter
 from mock_server.state.store import InMemoryStore
 from mock_server.testing import JuheMock
-from mock_server.web.answer import REQUEST_LOG, log_requests_to
+from mock_server.web.answer import REQUEST_LOG
 from mock_server.web.app import create_app
 
 from ..helpers.answers import FORM, Served, check_answer
 from ..helpers.leaks import SESSION, LeakDetector, judge, sent_keys
+from ..helpers.logs import configured_logs
 from ..helpers.rawhttp import build, exchange, parse
 
 HASH = mobile_sha256(magic_number("3"))
@@ -284,21 +285,8 @@ def test_session_leak_check_sees_the_mock_journal_and_request_log() -> None:
 @pytest.fixture
 def request_log_writer() -> Iterator[io.StringIO]:
     """``juhe-mock``'s log writer in this process, on a string; every logger put back."""
-    names = ("mock_server.requests", "mock_server.serve", "waitress", "waitress.queue")
-    saved = [(logging.getLogger(n), logging.getLogger(n).handlers[:]) for n in names]
-    state = [(logger, logger.level, logger.propagate) for logger, _ in saved]
-    stream = io.StringIO()
-    flush = configure_logging("text", stream)
-    try:
+    with configured_logs("text") as (stream, _):
         yield stream
-    finally:
-        flush()
-        log_requests_to(None)
-        for logger, handlers in saved:
-            logger.handlers[:] = handlers
-        for logger, level, propagate in state:
-            logger.setLevel(level)
-            logger.propagate = propagate
 
 
 def test_session_leak_check_sees_the_log_writers_lines(request_log_writer: io.StringIO) -> None:

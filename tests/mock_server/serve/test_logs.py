@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from contract import PATH, mobile_sha256
 from mock_server.config import MockConfig
-from mock_server.serve.logs import SERVE_LOG, LogWriter, configure_logging
-from mock_server.web.answer import log_requests_to
+from mock_server.serve.logs import SERVE_LOG, LogWriter
 from mock_server.web.door_async import MockAsgi
 from mock_server.web.setup import build_runtime
 
-_LOGGERS = ("mock_server.requests", "mock_server.serve", "waitress", "waitress.queue")
+from ...helpers.logs import configured_logs
 
 
 def _old_text(entry: dict[str, Any]) -> str:
@@ -43,24 +40,6 @@ _OLD: dict[str, Callable[[dict[str, Any]], str]] = {
     "text": _old_text,
     "json": lambda entry: json.dumps(entry, ensure_ascii=False),
 }
-
-
-@contextmanager
-def _configured(fmt: str) -> Iterator[tuple[io.StringIO, Callable[[], None]]]:
-    saved = [(logging.getLogger(n), logging.getLogger(n).handlers[:]) for n in _LOGGERS]
-    state = [(logger, logger.level, logger.propagate) for logger, _ in saved]
-    stream = io.StringIO()
-    flush = configure_logging(fmt, stream)
-    try:
-        yield stream, flush
-    finally:
-        flush()
-        log_requests_to(None)
-        for logger, handlers in saved:
-            logger.handlers[:] = handlers
-        for logger, level, propagate in state:
-            logger.setLevel(level)
-            logger.propagate = propagate
 
 
 _SCENARIO = {
@@ -104,7 +83,7 @@ def test_lines_are_the_old_records_bytes_with_the_server_lines_in_order(fmt: str
     import asyncio
 
     runtime = build_runtime(MockConfig(scenarios=[_SCENARIO]))
-    with _configured(fmt) as (stream, flush):
+    with configured_logs(fmt) as (stream, flush):
         SERVE_LOG.info("juhe-mock: before %d", 1)
         asyncio.run(_serve_all(MockAsgi(runtime)))
         SERVE_LOG.error("juhe-mock: after")
