@@ -120,7 +120,15 @@ def main(argv: list[str] | None = None) -> int:
             return proxy.run(args)
         return _bench(args)
 
-    return run_guarded(body)
+    return run_guarded(body, _stop_redis)
+
+
+def _stop_redis() -> None:
+    """The redis-server the juhe-mock-on-Redis row started (``scale._REDIS``): the run's
+    own servers are stopped by ``run_guarded``, this one is not a ServerProcess."""
+    from .scale import _stop_redis as stop
+
+    stop()
 
 
 def _bench(args: argparse.Namespace) -> int:
