@@ -87,6 +87,23 @@ class _Headers:
         return values.get(name.lower().replace("_", "-"), default)
 
 
+def _from_query(scope: Scope) -> tuple[dict[str, str], str]:
+    """The query string's parameters, and ``query`` or ``absent`` for where the key is."""
+    values = parse_query(scope["query_string"])
+    return values, ("query" if "key" in values else "absent")
+
+
+def _call(scope: Scope, plain: tuple[dict[str, str], str], content_type: bytes | None) -> Call:
+    """What the engine (or the guard proxy) needs of one API request, from the ASGI scope."""
+    values, where = plain
+    client = scope.get("client")
+    return Call(
+        scope["method"], values.get("key"), values.get("mobile"), client[0] if client else "",
+        _Headers(scope["headers"]), where, tuple(values),
+        body_type(content_type.decode("latin-1")) if content_type else None,
+    )  # fmt: skip
+
+
 class MockAsgi:
     """The ASGI app of one running mock (one per event loop).
 
@@ -177,8 +194,7 @@ class MockAsgi:
     ) -> tuple[dict[str, str], str] | None:
         """The parameters of a plain API request and where its key came from (``query``,
         ``form`` or ``absent``); None when Flask should judge it."""
-        values = parse_query(scope["query_string"])
-        in_query = "query" if "key" in values else "absent"
+        values, in_query = _from_query(scope)
         if scope["method"] == "GET" or content_type is None:
             return values, in_query  # a POST with no body type: the query string alone
         if mimetype_of(content_type.decode("latin-1")) != FORM:
@@ -196,14 +212,10 @@ class MockAsgi:
         content_type: bytes | None,
         started: float,
     ) -> None:
-        values, where = plain
+        values = plain[0]
         client = scope.get("client")
         ip = client[0] if client else None
-        call = Call(
-            scope["method"], values.get("key"), values.get("mobile"), ip or "",
-            _Headers(scope["headers"]), where, tuple(values),
-            body_type(content_type.decode("latin-1")) if content_type else None,
-        )  # fmt: skip
+        call = _call(scope, plain, content_type)
         intervals: list[float] = []
         try:
             if self._offload:
@@ -243,16 +255,9 @@ class MockAsgi:
         proxy = self.runtime.proxy
         assert proxy is not None
         if plain is None:
-            values = parse_query(scope["query_string"])
-            where = "query" if "key" in values else "absent"
-        else:
-            values, where = plain
-        client = scope.get("client")
-        call = Call(
-            scope["method"], values.get("key"), values.get("mobile"),
-            client[0] if client else "", _Headers(scope["headers"]), where, tuple(values),
-            body_type(content_type.decode("latin-1")) if content_type else None,
-        )  # fmt: skip
+            plain = _from_query(scope)
+        values = plain[0]
+        call = _call(scope, plain, content_type)
         try:
             reply = await proxy.answer(call, values.get("callback"), started)
         except Exception as error:  # the store failed: Flask's handlers answer it (503)

@@ -8,7 +8,6 @@ Another store joins these tests as one more kind in ``make_store`` (docs/archite
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -258,20 +257,12 @@ def test_take_if_all_below_takes_every_unit_or_none(make_store: StoreFactory) ->
 
 def test_take_if_all_below_is_exact_under_threads(make_store: StoreFactory) -> None:
     store = make_store()
-    taken: list[int | None] = []
-    lock = threading.Lock()
 
-    def worker() -> None:
-        mine = [store.take_if_all_below([(f"{KEPT_PREFIX}d", 23), (f"{KEPT_PREFIX}m", 50)])
+    def work(_: int) -> list[int | None]:
+        return [store.take_if_all_below([(f"{KEPT_PREFIX}d", 23), (f"{KEPT_PREFIX}m", 50)])
                 for _ in range(10)]  # fmt: skip
-        with lock:
-            taken.extend(mine)
 
-    threads = [threading.Thread(target=worker) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    taken = flat(on_threads(6, work, timeout=30))
     assert taken.count(None) == 23 == store.get(f"{KEPT_PREFIX}d") == store.get(f"{KEPT_PREFIX}m")
 
 
