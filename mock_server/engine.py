@@ -28,6 +28,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import NamedTuple, Protocol
 
 from contract import MAGIC_BY_HASH, PATH, SUCCESS_CODE, is_mobile_sha256, normalize_mobile
@@ -133,22 +134,17 @@ _MAGIC = {
     else Outcome(error=magic.error_code)
     for mobile_hash, magic in MAGIC_BY_HASH.items()
 }
-_ERRORS: dict[int, Outcome] = {}
-_TENURES: dict[str, Outcome] = {}
 
 
+# One Outcome per code, kept (functools.cache: a C-level dict lookup after the first call).
+@cache
 def _error(code: int) -> Outcome:
-    found = _ERRORS.get(code)
-    if found is None:
-        found = _ERRORS[code] = Outcome(error=code)
-    return found
+    return Outcome(error=code)
 
 
+@cache
 def _tenure(code: str) -> Outcome:
-    found = _TENURES.get(code)
-    if found is None:
-        found = _TENURES[code] = Outcome(tenure=code)
-    return found
+    return Outcome(tenure=code)
 
 
 class Engine:
